@@ -1,0 +1,63 @@
+"""Settings, built once (defaults, then environment, then flags) and passed explicitly."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from newsweave.errors import ConfigError
+
+EMBEDDERS = ("wordllama", "lexical")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be told; no module reads the environment on its own."""
+
+    home: Path
+    embedder: str = "wordllama"
+    # Body length: the brief stops adding claims at whichever limit comes first.
+    max_body_sentences: int = 6
+    max_words: int | None = None
+    max_analysis_sentences: int = 2
+
+    @property
+    def db_path(self) -> Path:
+        """Where the SQLite database lives."""
+        return self.home / "newsweave.db"
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields changed, validated."""
+        return validate(replace(self, **changes))
+
+
+def default_home(env: Mapping[str, str]) -> Path:
+    """NEWSWEAVE_HOME if set, else the per-user data directory."""
+    if env.get("NEWSWEAVE_HOME"):
+        return Path(env["NEWSWEAVE_HOME"]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("newsweave", appauthor=False))
+
+
+def validate(settings: Settings) -> Settings:
+    """Reject values that cannot work, with a message naming the setting."""
+    if settings.embedder not in EMBEDDERS:
+        raise ConfigError(f"embedder {settings.embedder!r} is not one of: {', '.join(EMBEDDERS)}")
+    if settings.max_body_sentences < 1:
+        raise ConfigError("max_body_sentences must be at least 1")
+    if settings.max_words is not None and settings.max_words < 10:
+        raise ConfigError("max_words must be at least 10")
+    return settings
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Defaults, then the environment (NEWSWEAVE_HOME, NEWSWEAVE_EMBEDDER), then overrides."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {"home": default_home(env)}
+    if env.get("NEWSWEAVE_EMBEDDER"):
+        values["embedder"] = env["NEWSWEAVE_EMBEDDER"]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return validate(Settings(**values))  # type: ignore[arg-type]

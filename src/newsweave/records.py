@@ -1,0 +1,144 @@
+"""Typed records passed between stages. Every record is immutable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+SlotKind = Literal["place", "date", "number", "person"]
+SentenceRole = Literal["lede", "body", "conflict", "analysis"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """One article from one outlet, as read from a file, feed or page."""
+
+    id: str
+    outlet: str
+    title: str
+    text: str
+    url: str = ""
+    published: datetime | None = None
+    language: str = "en"
+    origin: str = ""  # where it was read from (a path, path:line, or URL)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An input that was skipped, and why."""
+
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Reports read from inputs, and the inputs that were skipped."""
+
+    reports: tuple[Report, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of one report: its text and where it stands."""
+
+    report_id: str
+    index: int  # position in the report, 0-based
+    text: str
+    count: int = 1  # how many sentences the report has, for relative position
+
+    @property
+    def position(self) -> float:
+        """Relative position in the report: 0.0 first sentence, 1.0 last."""
+        return self.index / max(1, self.count - 1)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A checkable value in a sentence: a place, date, number or person."""
+
+    kind: SlotKind
+    value: str  # normalised value used for comparison
+    text: str  # surface form as written
+    key: str = ""  # what the value is about (e.g. "dead" for "12 dead"); "" when generic
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One assertion made by one or more reports, with the sentences that make it."""
+
+    id: int
+    sentences: tuple[Sentence, ...]
+    score: float = 0.0
+
+    @property
+    def report_ids(self) -> tuple[str, ...]:
+        """Reports that make this claim, in first-seen order."""
+        return tuple(dict.fromkeys(s.report_id for s in self.sentences))
+
+
+@dataclass(frozen=True)
+class ConflictValue:
+    """One side of a disagreement: a value and the reports that hold it."""
+
+    value: str
+    report_ids: tuple[str, ...]
+    citations: tuple[int, ...] = ()
+    independent: int = 0  # distinct independent sources holding the value
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A slot on which reports of one event disagree."""
+
+    kind: SlotKind
+    about: str  # what the disagreement is about, e.g. "the location"
+    values: tuple[ConflictValue, ...]
+
+
+@dataclass(frozen=True)
+class BriefSentence:
+    """A sentence of a brief with the numbers of exactly the reports behind it."""
+
+    text: str
+    citations: tuple[int, ...]
+    role: SentenceRole = "body"
+    claim_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of a brief's numbered source list."""
+
+    number: int
+    report_id: str
+    outlet: str
+    title: str
+    url: str
+    published: datetime | None
+    copy_of: int | None = None  # number of the source whose wire text this one republishes
+
+
+@dataclass(frozen=True)
+class Brief:
+    """One neutral, cited brief of one story."""
+
+    headline: str
+    lede: BriefSentence
+    body: tuple[BriefSentence, ...]
+    conflicts: tuple[Conflict, ...]
+    analysis: tuple[BriefSentence, ...]
+    sources: tuple[Source, ...]
+    created_at: datetime
+    independent_sources: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def sentences(self) -> tuple[BriefSentence, ...]:
+        """Every sentence in reading order: lede, body (with conflicts), analysis."""
+        return (self.lede, *self.body, *self.analysis)
