@@ -1,0 +1,137 @@
+"""Turn a Brief into Markdown, JSON or a self-contained HTML page.
+
+The format modules are imported on first use, so importing this package costs nothing
+(the HTML renderer pulls in Jinja2).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from newsweave.errors import ConfigError
+from newsweave.records import Brief, BriefSentence
+
+# A bracketed citation group as the composer writes it inside conflict sentences: "[1, 2, 4]".
+CITATION_GROUP = re.compile(r"\[(\d+(?:, \d+)*)\]")
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# Plain sentences are grouped into paragraphs of at most this many, so a long body is not a wall.
+SENTENCES_PER_PARAGRAPH = 3
+
+
+def citation_numbers(citations: Iterable[int]) -> tuple[int, ...]:
+    """The citation numbers sorted and without repeats."""
+    return tuple(sorted(set(citations)))
+
+
+def citation_marker(citations: Iterable[int]) -> str:
+    """The marker for a list of citations, e.g. "[1, 2, 4]"; "" when there are none."""
+    numbers = citation_numbers(citations)
+    # Always list every number: readers and tools parse the markers, so no "1–4" ranges.
+    return "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
+
+
+def has_inline_citations(text: str) -> bool:
+    """Whether a sentence's text already carries a bracketed citation group."""
+    return CITATION_GROUP.search(text) is not None
+
+
+def format_date(when: datetime | None) -> str:
+    """A date as "June 5, 2026", or "undated" when unknown."""
+    if when is None:
+        return "undated"
+    # Month names from a fixed table: strftime("%B") would follow the process locale.
+    return f"{_MONTHS[when.month - 1]} {when.day}, {when.year}"
+
+
+def format_timestamp(when: datetime) -> str:
+    """A moment as "June 5, 2026, 14:03", with the zone name when known."""
+    zone = when.tzname()
+    return f"{format_date(when)}, {when:%H:%M}" + (f" {zone}" if zone else "")
+
+
+def paragraphs(sentences: Sequence[BriefSentence]) -> list[tuple[BriefSentence, ...]]:
+    """Group sentences into paragraphs: each conflict sentence alone, others in short runs."""
+    out: list[tuple[BriefSentence, ...]] = []
+    run: list[BriefSentence] = []
+    for sentence in sentences:
+        if sentence.role == "conflict":
+            if run:
+                out.append(tuple(run))
+                run = []
+            out.append((sentence,))
+            continue
+        run.append(sentence)
+        if len(run) == SENTENCES_PER_PARAGRAPH:
+            out.append(tuple(run))
+            run = []
+    if run:
+        out.append(tuple(run))
+    return out
+
+
+def _render_md(brief: Brief) -> str:
+    """Markdown, importing the renderer on first use."""
+    from newsweave.render.markdown import render_markdown
+
+    return render_markdown(brief)
+
+
+def _render_json(brief: Brief) -> str:
+    """JSON, importing the renderer on first use."""
+    from newsweave.render.jsonout import render_json
+
+    return render_json(brief)
+
+
+def _render_html(brief: Brief) -> str:
+    """HTML, importing the renderer (and Jinja2) on first use."""
+    from newsweave.render.html import render_html
+
+    return render_html(brief)
+
+
+RENDERERS: dict[str, Callable[[Brief], str]] = {
+    "md": _render_md,
+    "json": _render_json,
+    "html": _render_html,
+}
+
+
+def render(brief: Brief, fmt: str) -> str:
+    """The brief in the named format ("md", "json" or "html")."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        known = ", ".join(RENDERERS)
+        raise ConfigError(f"unknown output format {fmt!r}; known formats: {known}") from None
+    return renderer(brief)
+
+
+__all__ = [
+    "CITATION_GROUP",
+    "RENDERERS",
+    "citation_marker",
+    "citation_numbers",
+    "format_date",
+    "format_timestamp",
+    "has_inline_citations",
+    "paragraphs",
+    "render",
+]

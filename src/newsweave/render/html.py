@@ -1,0 +1,142 @@
+"""Render a Brief as one self-contained HTML page: inline CSS, no scripts, no external loads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Iterable
+from functools import cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from newsweave.records import Brief, BriefSentence, Conflict, Source
+from newsweave.render import (
+    CITATION_GROUP,
+    citation_numbers,
+    format_date,
+    format_timestamp,
+    has_inline_citations,
+    paragraphs,
+)
+
+# Only plain web addresses become links; javascript:, data:, file: and the like stay text.
+_WEB_URL = re.compile(r"https?://[^\s/?#\"<>\x00-\x1f\x7f]+[^\s\"<>\x00-\x1f\x7f]*", re.IGNORECASE)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    """The Jinja2 environment, built on first use rather than at import."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("newsweave.render", "templates"),
+        # Every string in a brief comes from untrusted reports: escape all of it.
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def is_web_url(url: str) -> bool:
+    """Whether a URL is a plain http(s) address that is safe to link to."""
+    return _WEB_URL.fullmatch(url) is not None
+
+
+def citations_html(citations: Iterable[int], valid: Container[int]) -> Markup:
+    """A citation marker as links, e.g. <sup>[<a href="#src-1">1</a>, …]</sup>."""
+    numbers = citation_numbers(citations)
+    if not numbers:
+        return Markup("")
+    # A number with no source entry stays plain text rather than a link to nowhere.
+    parts = [
+        Markup('<a href="#src-{0}">{0}</a>').format(n) if n in valid else escape(str(n))
+        for n in numbers
+    ]
+    return Markup('<sup class="cite">[') + Markup(", ").join(parts) + Markup("]</sup>")
+
+
+def sentence_html(s: BriefSentence, valid: Container[int]) -> Markup:
+    """One sentence, escaped, with its citations as links to the source list.
+
+    A conflict sentence carries its markers inline ("… Bishkek [1, 2]; … Dushanbe [3]");
+    those groups are turned into links in place, after escaping, and only when every
+    number in the group is a source number.
+    """
+    text = escape(s.text)
+    if s.role == "conflict" and has_inline_citations(s.text):
+
+        def link(match: re.Match[str]) -> str:
+            numbers = [int(n) for n in match.group(1).split(", ")]
+            if not all(n in valid for n in numbers):
+                return match.group(0)
+            return str(citations_html(numbers, valid))
+
+        # The escaped text keeps digits, commas and brackets as they were, so the groups match.
+        return Markup(CITATION_GROUP.sub(link, str(text)))
+    return text + citations_html(s.citations, valid)
+
+
+def _paragraphs(sentences: tuple[BriefSentence, ...], valid: Container[int]) -> list[Any]:
+    """Paragraphs for the template: their HTML and whether they state a disagreement."""
+    return [
+        {
+            "conflict": len(p) == 1 and p[0].role == "conflict",
+            "html": Markup(" ").join(sentence_html(s, valid) for s in p),
+        }
+        for p in paragraphs(sentences)
+    ]
+
+
+def _conflicts(conflicts: tuple[Conflict, ...], valid: Container[int]) -> list[Any]:
+    """Conflicts for the template, each value with its citation links."""
+    return [
+        {
+            "kind": c.kind,
+            "about": c.about,
+            "sides": [
+                {
+                    "value": v.value,
+                    "cites": citations_html(v.citations, valid),
+                    "independent": v.independent,
+                }
+                for v in c.values
+            ],
+        }
+        for c in conflicts
+    ]
+
+
+def _sources(sources: tuple[Source, ...], valid: Container[int]) -> list[Any]:
+    """Source entries for the template, in number order."""
+    return [
+        {
+            "number": s.number,
+            "outlet": s.outlet,
+            "title": s.title,
+            "date": format_date(s.published),
+            "datetime": s.published.isoformat() if s.published else None,
+            "url": s.url,
+            "link": is_web_url(s.url),
+            "copy_of": s.copy_of,
+            "copy_of_link": s.copy_of in valid,
+        }
+        for s in sorted(sources, key=lambda s: s.number)
+    ]
+
+
+def render_html(brief: Brief) -> str:
+    """The whole brief as one HTML document."""
+    valid = frozenset(s.number for s in brief.sources)
+    template = _environment().get_template("brief.html")
+    return template.render(
+        headline=brief.headline,
+        lede=sentence_html(brief.lede, valid),
+        body=_paragraphs(brief.body, valid),
+        conflicts=_conflicts(brief.conflicts, valid),
+        analysis=_paragraphs(brief.analysis, valid),
+        sources=_sources(brief.sources, valid),
+        notes=list(brief.notes),
+        created_iso=brief.created_at.isoformat(),
+        created_text=format_timestamp(brief.created_at),
+    )
