@@ -1,0 +1,117 @@
+"""The command line: a thin layer that parses flags, calls the library and sets exit codes.
+
+Exit codes: 0 done; 1 failed (nothing was produced); 2 wrong usage; 3 done, but some inputs
+were skipped (each is named on stderr with the reason).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from newsweave.config import EMBEDDERS, Settings, load_settings
+from newsweave.errors import NewsweaveError
+
+EXIT_FAILED = 1
+EXIT_SKIPPED = 3
+FORMATS = ("md", "json", "html")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj  # built once in main()
+
+
+def _fail(error: NewsweaveError) -> None:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(EXIT_FAILED)
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory (default: $NEWSWEAVE_HOME or the per-user data directory).",
+)
+@click.option(
+    "--embedder",
+    type=click.Choice(EMBEDDERS),
+    help="Sentence embeddings: wordllama (default) or lexical (TF-IDF, no model).",
+)
+@click.version_option(package_name="newsweave")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None, embedder: str | None) -> None:
+    """newsweave: many news reports in, one cited, conflict-aware brief out."""
+    try:
+        ctx.obj = load_settings(os.environ, home=home, embedder=embedder)
+    except NewsweaveError as error:
+        _fail(error)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option("--sentences", type=int, help="Most body sentences (default 6).")
+@click.option("--words", type=int, help="Most words in the body.")
+@click.option("--no-store", is_flag=True, help="Do not write reports or the brief to the database.")
+@click.pass_context
+def brief(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: str,
+    out: Path | None,
+    sentences: int | None,
+    words: int | None,
+    no_store: bool,
+) -> None:
+    """Brief the reports in PATHS (files or folders: .txt .md .html .json .jsonl)."""
+    from newsweave.pipeline import brief_paths
+    from newsweave.render import render
+
+    try:
+        settings = _settings(ctx).with_(
+            **{k: v for k, v in {"max_body_sentences": sentences, "max_words": words}.items() if v}
+        )
+        run = brief_paths(list(paths), settings, store=not no_store)
+        _write(render(run.brief, fmt), out)
+    except NewsweaveError as error:
+        _fail(error)
+    for problem in run.problems:
+        click.echo(f"skipped {problem.origin}: {problem.reason}", err=True)
+    if run.problems:
+        sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("newsweave-demo.html"),
+    show_default=True,
+    help="Where to write the HTML brief.",
+)
+@click.pass_context
+def demo(ctx: click.Context, html_out: Path) -> None:
+    """Brief the bundled demo reports: print the brief and write it as HTML."""
+    from newsweave.pipeline import brief_demo
+    from newsweave.render import render
+
+    try:
+        run = brief_demo(_settings(ctx))
+        click.echo(render(run.brief, "md"))
+        _write(render(run.brief, "html"), html_out)
+    except NewsweaveError as error:
+        _fail(error)
