@@ -13,22 +13,17 @@ import numpy as np
 
 from newsweave.records import Claim, Report, Sentence, Slot, SlotKind
 from newsweave.text.dates import format_date
-from newsweave.text.embed import Embedder
+from newsweave.text.embed import Embedder, Thresholds
 from newsweave.text.sentences import report_sentences
 from newsweave.text.slots import disagree, extract_slots
 
-# Cosine similarity above which two sentences from different reports state one claim
-# (WordLlama 256; chosen on ECB+ topics 1-17, see docs/alignment.md).
-ALIGN_THRESHOLD = 0.62
-# Looser similarity at which a sentence outside a claim can still give a value for its slot.
-RELATED_THRESHOLD = 0.5
 # Share of a report's word 5-grams found in another report that marks wire copy.
 COPY_CONTAINMENT = 0.6
 _WORD = re.compile(r"[a-z0-9]+")
 SLOT_KINDS: tuple[SlotKind, ...] = ("place", "number", "date", "person")
-# How alike two sentences must be before their dates or people can contradict each other:
-# "met on Tuesday" and "returned on Thursday after the talks" are about different moments.
-CONFLICT_SIMILARITY: dict[str, float] = {"place": 0.0, "number": 0.0, "date": 0.8, "person": 0.8}
+# Dates and people contradict only between close sentences: "met on Tuesday" and "returned
+# on Thursday after the talks" are about different moments of one event.
+STRICT_KINDS = frozenset({"date", "person"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +57,7 @@ class Analysis:
     copies: dict[str, str]  # report id -> id of the report whose wire text it republishes
     claims: tuple[Claim, ...]
     conflicts: tuple[SlotConflict, ...]
+    thresholds: Thresholds
 
     @cached_property
     def index(self) -> dict[Sentence, int]:
@@ -125,7 +121,7 @@ def find_copies(reports: Sequence[Report]) -> tuple[dict[str, int], dict[str, st
 
 
 def align(
-    sentences: Sequence[Sentence], embeddings: np.ndarray, threshold: float = ALIGN_THRESHOLD
+    sentences: Sequence[Sentence], embeddings: np.ndarray, threshold: float
 ) -> list[list[int]]:
     """Group sentence indices into claims: at most one sentence per report, average link."""
     n = len(sentences)
@@ -209,6 +205,7 @@ def find_conflicts(
     sentences: Sequence[Sentence],
     embeddings: np.ndarray,
     slots: Sequence[Sequence[Slot]],
+    thresholds: Thresholds,
 ) -> list[SlotConflict]:
     """Slots on which the sentences of one claim disagree, each side with its reports."""
     conflicts: list[SlotConflict] = []
@@ -226,9 +223,15 @@ def find_conflicts(
                     for side in sides
                 ]
                 clean = [s for s in clean if s.report_ids]
-                if len(clean) > 1 and _close_enough(kind, clean, claim, embeddings, index):
+                if len(clean) > 1 and _close_enough(
+                    kind, clean, claim, embeddings, index, thresholds.conflict
+                ):
                     found = SlotConflict(kind, key, claim.id, tuple(clean))
-                    conflicts.append(_extend_sides(found, claim, sentences, embeddings, slots))
+                    conflicts.append(
+                        _extend_sides(
+                            found, claim, sentences, embeddings, slots, thresholds.related
+                        )
+                    )
     return _merge_conflicts(conflicts)
 
 
@@ -238,19 +241,22 @@ def _close_enough(
     claim: Claim,
     embeddings: np.ndarray,
     index: dict[Sentence, int],
+    need: float,
 ) -> bool:
     """Whether some pair of sentences on different sides is similar enough to contradict."""
-    need = CONFLICT_SIMILARITY[kind]
-    if need <= 0:
+    if kind not in STRICT_KINDS:
         return True
     rows = {s.report_id: index[s] for s in claim.sentences}
     for a, side_a in enumerate(sides):
         for side_b in sides[a + 1 :]:
-            for ra in side_a.report_ids:
-                for rb in side_b.report_ids:
-                    if ra in rows and rb in rows:
-                        if float(embeddings[rows[ra]] @ embeddings[rows[rb]]) >= need:
-                            return True
+            pairs = [
+                (rows[ra], rows[rb])
+                for ra in side_a.report_ids
+                for rb in side_b.report_ids
+                if ra in rows and rb in rows
+            ]
+            if any(float(embeddings[i] @ embeddings[j]) >= need for i, j in pairs):
+                return True
     return False
 
 
@@ -260,6 +266,7 @@ def _extend_sides(
     sentences: Sequence[Sentence],
     embeddings: np.ndarray,
     slots: Sequence[Sequence[Slot]],
+    related: float,
 ) -> SlotConflict:
     """Add reports that state one side's value in a sentence related to the claim.
 
@@ -272,9 +279,13 @@ def _extend_sides(
     sims = embeddings @ embeddings[rows].T
     found: dict[str, set[str]] = {}
     for i, sentence in enumerate(sentences):
-        if sentence.report_id in placed or float(sims[i].max()) < RELATED_THRESHOLD:
+        if sentence.report_id in placed or float(sims[i].max()) < related:
             continue
-        values = {s.value for s in slots[i] if s.kind == conflict.kind and s.key == conflict.key}
+        values = {
+            s.value
+            for s in slots[i]
+            if s.kind == conflict.kind and (conflict.kind == "place" or s.key == conflict.key)
+        }
         for side in conflict.sides:
             if values & side.values:
                 found.setdefault(sentence.report_id, set()).add(side.value)
@@ -314,9 +325,10 @@ def _merge_conflicts(conflicts: Sequence[SlotConflict]) -> list[SlotConflict]:
 
 
 def analyse(
-    reports: Sequence[Report], embedder: Embedder, threshold: float = ALIGN_THRESHOLD
+    reports: Sequence[Report], embedder: Embedder, thresholds: Thresholds | None = None
 ) -> Analysis:
     """Split, embed, align and compare the reports of one story."""
+    thresholds = thresholds or embedder.thresholds
     reports = tuple(sorted(reports, key=_published_key))
     sentences = tuple(s for r in reports for s in report_sentences(r))
     published = {r.id: r.published for r in reports}
@@ -325,10 +337,12 @@ def analyse(
     groups, copies = find_copies(reports)
     claims = tuple(
         Claim(k, tuple(sentences[i] for i in members))
-        for k, members in enumerate(align(sentences, embeddings, threshold))
+        for k, members in enumerate(align(sentences, embeddings, thresholds.align))
     )
-    conflicts = tuple(find_conflicts(claims, sentences, embeddings, slots))
-    return Analysis(reports, sentences, embeddings, slots, groups, copies, claims, conflicts)
+    conflicts = tuple(find_conflicts(claims, sentences, embeddings, slots, thresholds))
+    return Analysis(
+        reports, sentences, embeddings, slots, groups, copies, claims, conflicts, thresholds
+    )
 
 
 def supporting(analysis: Analysis, claim: Claim, sentence: Sentence) -> tuple[str, ...]:

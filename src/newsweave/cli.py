@@ -47,7 +47,7 @@ def _write(text: str, out: Path | None) -> None:
 @click.option(
     "--embedder",
     type=click.Choice(EMBEDDERS),
-    help="Sentence embeddings: wordllama (default) or lexical (TF-IDF, no model).",
+    help="Sentence similarity: hybrid (default), wordllama, or lexical (TF-IDF, no model).",
 )
 @click.version_option(package_name="newsweave")
 @click.pass_context

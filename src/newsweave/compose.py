@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from newsweave.claims import Analysis, Side, SlotConflict, supporting
+from newsweave.claims import SLOT_KINDS, Analysis, Side, SlotConflict, supporting
 from newsweave.config import Settings
 from newsweave.errors import ComposeError
 from newsweave.records import (
@@ -24,11 +24,14 @@ from newsweave.records import (
 )
 from newsweave.text.dates import format_date, resolve_relative
 from newsweave.text.sentences import is_candidate
+from newsweave.text.slots import disagree
 
-# Two brief sentences this similar say the same thing; the later one is dropped.
-REDUNDANT = 0.60
 # A sentence whose content words are at least this share new is worth a place.
-NOVELTY = 0.3
+NOVELTY = 0.35
+# A report's opening sentence becomes the lede when it scores at least this share of the best.
+LEDE_MARGIN = 0.8
+# Share of a sentence's content words another report's sentence must hold to support it.
+ENTAILED = 0.8
 _WORDS = re.compile(r"[a-z0-9]+")
 # Sentences that interpret rather than report: candidates for the Analysis section.
 _ANALYSIS_CUE = re.compile(
@@ -38,16 +41,12 @@ _ANALYSIS_CUE = re.compile(
     re.IGNORECASE,
 )
 _OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
-_LOWER_OK = frozenset(
-    "the a an this that these those it its they their both he she his her we our there "
-    "neither either each every all some many most several few no none one two three four five "
-    "officials police authorities analysts experts witnesses residents".split()
-)
 # Function words do not make a sentence new.
 _STOP = frozenset(
     "a an the and or but of to in on at for with by from as is are was were be been has have had "
     "that this these those it its they their he she his her we our said says say also will would "
-    "not no than then there which who whom whose what when where while after before about into".split()
+    "not no than then there which who whom whose what when where while after before about "
+    "into".split()
 )
 _COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -123,6 +122,7 @@ def _score_claims(analysis: Analysis) -> list[_Pick]:
             if analysis.independent(alt) > analysis.independent(reports):
                 best, reports = candidate, alt
         # Salience counts every outlet reporting the claim, even those that differ on a detail.
+        reports = _complete_support(analysis, best, reports)
         support = analysis.independent(claim.report_ids) / total_groups
         position = min(s.position for s in claim.sentences)
         cent = float(np.mean([centrality[analysis.index[s]] for s in claim.sentences]))
@@ -131,28 +131,68 @@ def _score_claims(analysis: Analysis) -> list[_Pick]:
     return sorted(picks, key=lambda p: (-p.score, p.claim.id))
 
 
-def _redundant(text: str, vector: np.ndarray, chosen: Sequence[tuple[str, np.ndarray]]) -> bool:
-    """Whether a sentence repeats one already chosen, or adds almost nothing to them together."""
+def _content(text: str) -> set[str]:
+    return _words(text) - _STOP
+
+
+def _complete_support(
+    analysis: Analysis, sentence: Sentence, reports: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Add reports that say everything the sentence says in other words than the aligner saw.
+
+    A report supports the sentence when one of its sentences holds at least ENTAILED of the
+    sentence's content words and disagrees with it on no slot.
+    """
+    wanted = _content(sentence.text)
+    if not wanted:
+        return reports
+    mine = analysis.slots[analysis.index[sentence]]
+    extra = []
+    for other in analysis.sentences:
+        if other.report_id in reports or other.report_id in extra:
+            continue
+        if len(wanted & _content(other.text)) / len(wanted) < ENTAILED:
+            continue
+        theirs = analysis.slots[analysis.index[other]]
+        if not any(disagree(mine, theirs, kind) for kind in SLOT_KINDS):
+            extra.append(other.report_id)
+    return reports + tuple(extra)
+
+
+def _redundant(
+    text: str,
+    vector: np.ndarray,
+    chosen: Sequence[tuple[str, np.ndarray]],
+    limit: float,
+    said: set[str],
+) -> bool:
+    """Whether a sentence repeats one already chosen, or adds almost nothing to all that is said."""
     if any(
-        float(vector @ other) >= REDUNDANT or _jaccard(text, other_text) >= 0.6
+        float(vector @ other) >= limit or _jaccard(text, other_text) >= 0.6
         for other_text, other in chosen
     ):
         return True
-    content = _words(text) - _STOP
-    seen = set().union(*(_words(t) for t, _ in chosen)) if chosen else set()
+    content = _content(text)
+    seen = said.union(*(_words(t) for t, _ in chosen))
     return bool(content) and len(content - seen) / len(content) < NOVELTY
 
 
-def _lower_first(text: str, story_words: set[str]) -> str:
-    """Lower-case a sentence's first word when it is a common word, not a name."""
+def _lower_first(text: str, names: set[str]) -> str:
+    """Lower-case a sentence's first word unless the story writes it capitalised mid-sentence."""
     first = text.split(" ", 1)[0]
-    plain = first.lower()
-    if plain in _LOWER_OK or (first[1:].islower() and plain in story_words):
-        return plain + text[len(first) :]
-    return text
+    word = first.strip("\"“'‘(")
+    bare = re.sub(r"['’]s$", "", word)
+    if not word or not word[1:].islower() or bare in names:
+        return text  # an acronym, a quotation mark, or a name
+    return text.replace(word, word.lower(), 1)
 
 
-def _write(pick: _Pick, analysis: Analysis, attribute: bool, story_words: set[str]) -> str:
+def _names(reports: Sequence[Report]) -> set[str]:
+    """Capitalised words seen in the middle of a sentence: names, not sentence starts."""
+    return {m.group(1) for r in reports for m in re.finditer(r"[a-z,;:]\s+([A-Z][a-z]+)", r.text)}
+
+
+def _write(pick: _Pick, analysis: Analysis, attribute: bool, names: set[str]) -> str:
     """The sentence as it will read: relative times resolved, single sources attributed."""
     report = analysis.report(pick.sentence.report_id)
     text, _ = resolve_relative(pick.sentence.text, report.published)
@@ -161,7 +201,7 @@ def _write(pick: _Pick, analysis: Analysis, attribute: bool, story_words: set[st
         origin = analysis.report(pick.report_ids[0])
         when = format_date((origin.published or report.published).date())
         lead = f"According to a report by {origin.outlet} published {when}, "
-        text = lead + _lower_first(text, story_words)
+        text = lead + _lower_first(text, names)
     return text
 
 
@@ -221,6 +261,20 @@ def _headline(analysis: Analysis, embedder_rows: np.ndarray | None = None) -> st
     return _OUTLET_SUFFIX.sub("", titles[best]).strip() or titles[best]
 
 
+def _choose_lede(picks: Sequence[_Pick]) -> _Pick:
+    """The best pick that opens some report, unless much weaker than the best of all.
+
+    News leads are written to stand alone (who, what, where); a later sentence often leans on
+    them ("The group will meet ...").
+    """
+    top = picks[0]
+    for pick in picks[:3]:
+        opens = any(s.index == 0 for s in pick.claim.sentences)
+        if opens and pick.score >= LEDE_MARGIN * top.score:
+            return pick
+    return top
+
+
 def compose(analysis: Analysis, settings: Settings, now: datetime | None = None) -> Brief:
     """Write the brief of one analysed story."""
     if not analysis.reports:
@@ -234,13 +288,15 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
         )
     emb = analysis.embeddings
     chosen: list[tuple[str, np.ndarray]] = []
+    # Every conflict will be stated, so its values are said before any sentence is chosen.
+    said = {w for c in analysis.conflicts for side in c.sides for w in _words(side.value)}
     body_picks: list[_Pick] = []
     words = 0
     body_limit = settings.max_body_sentences + 1  # plus the lede
     analysis_picks: list[_Pick] = []
     for pick in picks:
         vector = emb[analysis.index[pick.sentence]]
-        if _redundant(pick.sentence.text, vector, chosen):
+        if _redundant(pick.sentence.text, vector, chosen, analysis.thresholds.redundant, said):
             continue
         is_analysis = bool(_ANALYSIS_CUE.search(pick.sentence.text))
         if is_analysis and body_picks:
@@ -257,18 +313,19 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
         chosen.append((pick.sentence.text, vector))
         words += n_words
 
-    lede, rest = body_picks[0], body_picks[1:]
+    lede = _choose_lede(body_picks)
+    rest = [p for p in body_picks if p is not lede]
     # Reporting reads in story order: earliest position in the sources first.
     rest.sort(key=lambda p: (min(s.position for s in p.claim.sentences), p.claim.id))
     conflicts_by_claim: dict[int, list[SlotConflict]] = {}
     for conflict in analysis.conflicts:
         conflicts_by_claim.setdefault(conflict.claim_id, []).append(conflict)
 
-    story_words = {w for r in analysis.reports for w in _WORDS.findall(r.text)}
+    names = _names(analysis.reports)
 
     def sentence(pick: _Pick, role: str, attribute: bool = True) -> BriefSentence:
         return BriefSentence(
-            _write(pick, analysis, attribute, story_words),
+            _write(pick, analysis, attribute, names),
             tuple(sorted(numbers[r] for r in pick.report_ids)),
             role,  # type: ignore[arg-type]
             pick.claim.id,

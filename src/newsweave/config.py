@@ -9,7 +9,7 @@ from pathlib import Path
 
 from newsweave.errors import ConfigError
 
-EMBEDDERS = ("wordllama", "lexical")
+EMBEDDERS = ("hybrid", "wordllama", "lexical")
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Settings:
     """Everything a run can be told; no module reads the environment on its own."""
 
     home: Path
-    embedder: str = "wordllama"
+    embedder: str = "hybrid"
     # Body length: the brief stops adding claims at whichever limit comes first.
     max_body_sentences: int = 6
     max_words: int | None = None

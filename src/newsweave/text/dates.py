@@ -18,7 +18,8 @@ _RELATIVE = re.compile(
     r"(?:(?P<dayword>today|tonight|yesterday|tomorrow)"
     r"|this\s+(?P<thispart>morning|afternoon|evening)"
     r"|(?P<which>this|last|next)\s+(?P<unit>week|month|year|weekend)"
-    r"|(?P<mod>last|this|next)?\s*(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"|(?:(?P<mod>last|this|next)\s+)?"
+    r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     + _PARTS
     + r")\b(?P<has_date>,?\s+(?:"
     + "|".join(m.capitalize() for m in MONTHS)
@@ -34,6 +35,12 @@ _FUTURE = re.compile(
 _MONTH_DAY = re.compile(
     r"\b(?P<month>" + "|".join(m.capitalize() for m in MONTHS) + r")\.?\s+(?P<day>\d{1,2})\b"
     r"(?!\s*,?\s*\d{4})(?!\d)(?!\s*(?:-|–|to)\s*\d)"
+)
+
+
+# After these, "until Wednesday" becomes "until Wednesday, June 10, 2026" (no added "on").
+_PREPOSITIONS = frozenset(
+    "until till by since before after from through to on of between and or".split()
 )
 
 
@@ -72,7 +79,9 @@ def _weekday_date(base: date, weekday: int, mod: str, future: bool) -> date:
     return base - timedelta(days=back)
 
 
-def _resolve(match: re.Match[str], base: date, future: bool) -> Resolution | None:
+def _resolve(
+    match: re.Match[str], base: date, future: bool, after_preposition: bool
+) -> Resolution | None:
     g = match.groupdict()
     text = match.group(0)
     if g["has_date"]:
@@ -114,7 +123,8 @@ def _resolve(match: re.Match[str], base: date, future: bool) -> Resolution | Non
     day = _weekday_date(base, weekday, (g["mod"] or "").lower(), future)
     part = f" {g['part'].lower()}" if g["part"] else ""
     name = WEEKDAYS[weekday].capitalize()
-    return Resolution(text, f"{lead}on {name}{part}, {format_date(day)},", day, day)
+    on = "" if after_preposition else "on "
+    return Resolution(text, f"{lead}{on}{name}{part}, {format_date(day)},", day, day)
 
 
 def infer_year(month: int, day: int, base: date) -> int | None:
@@ -143,7 +153,9 @@ def resolve_relative(sentence: str, published: datetime | None) -> tuple[str, li
     out: list[str] = []
     cursor = 0
     for match in _RELATIVE.finditer(sentence):
-        resolution = _resolve(match, base, future)
+        before = sentence[: match.start()].split()
+        after_preposition = bool(before) and before[-1].lower() in _PREPOSITIONS
+        resolution = _resolve(match, base, future, after_preposition)
         if resolution is None:
             continue
         replacement = resolution.replacement

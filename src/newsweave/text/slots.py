@@ -34,11 +34,11 @@ _NUMBER_WORDS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "dozens": None, "hundreds": None,
 }  # fmt: skip
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALES = {"dozen": 12, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NUMBER = re.compile(
     r"(?P<currency>[$€£¥])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
     + "|".join(w for w, v in _NUMBER_WORDS.items() if v is not None)
-    + r")(?P<pct>\s?%| percent\b)?(?:\s+(?P<scale>thousand|million|billion|trillion))?"
+    + r")(?P<pct>\s?%| percent\b)?(?:\s+(?P<scale>dozen|thousand|million|billion|trillion))?"
     r"(?:\s+(?P<noun>(?:[a-z]+-)?[a-z]+))?",
     re.IGNORECASE,
 )

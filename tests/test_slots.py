@@ -1,0 +1,60 @@
+"""Slots (places, numbers, people, dates) and their comparison."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from newsweave.text.slots import disagree, extract_slots, numbers, people, places
+
+PUBLISHED = datetime(2026, 6, 5, 9, 0, tzinfo=timezone(timedelta(hours=5)))
+
+
+def values(slots: list, kind: str) -> list[tuple[str, str]]:
+    return [(s.value, s.key) for s in slots if s.kind == kind]
+
+
+def test_places_after_locatives_with_appositive_country() -> None:
+    got = places("The ministers of Pakistan and Iran met in Dushanbe, Tajikistan, on Monday.")
+    assert [s.value for s in got] == ["Dushanbe", "Tajikistan"]  # not Pakistan or Iran
+
+
+def test_months_and_common_words_are_not_places() -> None:
+    assert places("The law passed in March after talks at Police headquarters.") == []
+
+
+def test_numbers_with_what_they_count() -> None:
+    got = numbers("At least 12 people died, three dozen were hurt and $2.5 million was lost.")
+    assert [(s.value, s.key) for s in got] == [("12", "people"), ("2,500,000", "dollars")]
+
+
+def test_number_words_and_units() -> None:
+    got = numbers("The group will meet every three months and cover 900 kilometres.")
+    assert [(s.value, s.key) for s in got] == [("3", "month"), ("900", "kilometre")]
+
+
+def test_years_and_dates_are_not_counts() -> None:
+    assert numbers("In 2025, on June 3, the talks began.") == []
+
+
+def test_people_need_a_role() -> None:
+    got = people("Prime Minister Shehbaz Sharif met Ms. Rahimi and a man named Ali Khan.")
+    assert [(s.value, s.key) for s in got] == [
+        ("Shehbaz Sharif", "prime minister"),
+        ("Rahimi", "ms"),
+    ]
+
+
+def test_dates_resolved_to_days_but_not_ranges() -> None:
+    slots = extract_slots("They met on Tuesday this week, and again on June 4.", PUBLISHED)
+    assert values(slots, "date") == [("2026-06-02", "day"), ("2026-06-04", "day")]
+
+
+def test_disagreement_on_place_and_number() -> None:
+    a = extract_slots("They met in Bishkek and will meet every three months.", PUBLISHED)
+    b = extract_slots(
+        "They met in Dushanbe, Tajikistan, and will meet every two months.", PUBLISHED
+    )
+    c = extract_slots("They met in Bishkek, Kyrgyzstan.", PUBLISHED)
+    assert disagree(a, b, "place") and disagree(a, b, "number")
+    assert not disagree(a, c, "place")  # one names the country too: no conflict
+    assert not disagree(a, c, "number")  # c gives no count at all
