@@ -1,0 +1,296 @@
+"""Brief every cluster of the Multi-News dev sample and check the briefs' basic properties.
+
+Each Multi-News cluster (2-9 real articles about one event) is turned into ``Report`` records
+(outlet ``Article N``, title = the first words of the article's first line, no URL, no date)
+and briefed with ``newsweave.pipeline.make_brief``: one embedder for the whole run, settings
+from the environment with a throw-away home directory, and no database. Every exception is
+caught per cluster and counted as a failure.
+
+Printed: clusters briefed, failures, sentence and citation checks, brief length, conflicts per
+brief, and time per cluster. Markdown of two sample briefs goes to ``--samples``.
+
+Usage (from the repository root)::
+
+    PYTHONPATH=src .venv/bin/python scripts/brief_multinews.py [--data PATH] [--limit N]
+        [--json PATH] [--samples PATH]
+
+``--data`` defaults to ``../shared/data/multinews-dev/sample_validation.csv``; when it is
+missing the script prints ``skipped: ...`` and exits 0. The data is read in place and never
+copied. Exit status 1 if any cluster failed or any brief sentence lacked a citation, else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "multinews-dev" / "sample_validation.csv"
+DEFAULT_SAMPLES = Path("/tmp/multinews_samples.md")
+SAMPLE_INDICES = (0, 1)
+TITLE_WORDS = 12
+SHOW_FAILURES = 5
+
+if str(REPO_ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT / "src"))
+
+from newsweave.config import Settings, load_settings  # noqa: E402
+from newsweave.ids import report_id  # noqa: E402
+from newsweave.pipeline import make_brief  # noqa: E402
+from newsweave.records import Brief, BriefSentence, Report  # noqa: E402
+from newsweave.render import CITATION_GROUP, render  # noqa: E402
+from newsweave.text.embed import Embedder, make_embedder  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One Multi-News cluster: its row index, articles and the reference summary."""
+
+    index: int
+    documents: tuple[str, ...]
+    summary: str
+
+
+@dataclass
+class ClusterResult:
+    """What briefing one cluster gave; the counts are 0 when it failed."""
+
+    index: int
+    n_docs: int
+    seconds: float
+    n_sentences: int = 0
+    words: int = 0
+    n_conflicts: int = 0
+    error: str | None = None
+    # Not written to JSON: used for the summary table only.
+    uncited: int = field(default=0, repr=False)
+    citations: int = field(default=0, repr=False)
+    valid_citations: int = field(default=0, repr=False)
+    traceback: str = field(default="", repr=False)
+
+    def to_json(self) -> dict[str, object]:
+        """The per-cluster fields written by ``--json``."""
+        keep = ("index", "n_docs", "seconds", "n_sentences", "words", "n_conflicts", "error")
+        return {k: v for k, v in asdict(self).items() if k in keep}
+
+
+def read_clusters(path: Path) -> Iterator[Cluster]:
+    """The clusters of a Multi-News CSV, in file order."""
+    csv.field_size_limit(sys.maxsize)
+    with path.open(newline="", encoding="utf-8") as handle:
+        for index, row in enumerate(csv.DictReader(handle)):
+            documents = ast.literal_eval(row["documents"])
+            yield Cluster(index, tuple(str(d) for d in documents), row.get("summary", ""))
+
+
+def article_title(text: str) -> str:
+    """The article's first words: its first non-empty line, cut to TITLE_WORDS words.
+
+    Multi-News articles usually open with their headline on a line of its own; stopping at
+    the line break keeps the next line (often page furniture such as "Trending News:") out.
+    """
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    return " ".join(first_line.split()[:TITLE_WORDS])
+
+
+def cluster_reports(cluster: Cluster) -> list[Report]:
+    """One Report per article; ids made unique when a cluster repeats an article."""
+    reports = []
+    seen: set[str] = set()
+    for n, text in enumerate(cluster.documents, start=1):
+        rid = report_id("", text)
+        if rid in seen:
+            rid = f"{rid}-{n}"
+        seen.add(rid)
+        title = article_title(text)
+        reports.append(
+            Report(
+                id=rid,
+                outlet=f"Article {n}",
+                title=title,
+                text=text,
+                url="",
+                published=None,
+                origin=f"multinews:{cluster.index}:{n}",
+            )
+        )
+    return reports
+
+
+def plain_text(sentence: BriefSentence) -> str:
+    """A sentence's text without inline citation markers such as "[1, 2]"."""
+    return " ".join(CITATION_GROUP.sub(" ", sentence.text).split())
+
+
+def sentence_citations(sentence: BriefSentence) -> list[int]:
+    """Every citation number of a sentence: its citation list and its inline markers."""
+    numbers = list(sentence.citations)
+    for match in CITATION_GROUP.finditer(sentence.text):
+        numbers += [int(n) for n in match.group(1).split(", ")]
+    return numbers
+
+
+def measure(brief: Brief, result: ClusterResult) -> None:
+    """Fill in a result's counts from a brief."""
+    valid = {s.number for s in brief.sources}
+    sentences = brief.sentences
+    result.n_sentences = len(sentences)
+    result.words = sum(len(plain_text(s).split()) for s in sentences)
+    result.n_conflicts = len(brief.conflicts)
+    result.uncited = sum(1 for s in sentences if not sentence_citations(s))
+    numbers = [n for s in sentences for n in sentence_citations(s)]
+    result.citations = len(numbers)
+    result.valid_citations = sum(1 for n in numbers if n in valid)
+
+
+def brief_cluster(
+    cluster: Cluster, settings: Settings, embedder: Embedder
+) -> tuple[ClusterResult, Brief | None]:
+    """Brief one cluster, timing make_brief; any exception becomes a failed result."""
+    result = ClusterResult(cluster.index, len(cluster.documents), 0.0)
+    start = time.perf_counter()
+    try:
+        brief = make_brief(cluster_reports(cluster), settings, embedder=embedder)
+    except Exception as exc:
+        result.seconds = time.perf_counter() - start
+        result.error = f"{type(exc).__name__}: {exc}"
+        result.traceback = "".join(traceback.format_exception(exc, limit=-4))
+        return result, None
+    result.seconds = time.perf_counter() - start
+    measure(brief, result)
+    return result, brief
+
+
+def share(part: int, whole: int) -> str:
+    """A percentage with two decimals, or "n/a" for an empty whole."""
+    return f"{100.0 * part / whole:.2f}% ({part}/{whole})" if whole else "n/a"
+
+
+def summary_rows(
+    results: Sequence[ClusterResult], embedder_name: str, wall: float
+) -> list[tuple[str, str]]:
+    """The rows of the printed table."""
+    ok = [r for r in results if r.error is None]
+    failed = len(results) - len(ok)
+    n_sentences = sum(r.n_sentences for r in ok)
+    uncited = sum(r.uncited for r in ok)
+    citations = sum(r.citations for r in ok)
+    valid = sum(r.valid_citations for r in ok)
+    seconds = [r.seconds for r in results]
+
+    def mean(values: Sequence[float]) -> str:
+        return f"{statistics.fmean(values):.1f}" if values else "n/a"
+
+    p95 = f"{float(np.percentile(seconds, 95)):.3f}" if seconds else "n/a"
+    return [
+        ("embedder", embedder_name),
+        ("clusters briefed", f"{len(ok)} of {len(results)}"),
+        ("failures", str(failed)),
+        ("brief sentences total (lede+body+analysis)", str(n_sentences)),
+        ("sentences with >= 1 citation", share(n_sentences - uncited, n_sentences)),
+        ("citation numbers pointing to a source", share(valid, citations)),
+        ("mean words per brief (*)", mean([r.words for r in ok])),
+        ("mean sentences per brief (*)", mean([r.n_sentences for r in ok])),
+        (
+            "mean conflicts per brief",
+            f"{statistics.fmean([r.n_conflicts for r in ok]):.2f}" if ok else "n/a",
+        ),
+        ("seconds per cluster, mean", f"{statistics.fmean(seconds):.3f}" if seconds else "n/a"),
+        ("seconds per cluster, p95", p95),
+        ("total wall time, s", f"{wall:.1f}"),
+    ]
+
+
+def print_table(rows: Sequence[tuple[str, str]]) -> None:
+    """A two-column plain-text table."""
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print(
+        "(*) text of lede + body (including conflict sentences) + analysis (including the "
+        "generated coverage sentence); no headline, no source list, inline [n] markers removed; "
+        "words = whitespace-separated tokens"
+    )
+    print("citation numbers = each sentence's citation list plus every [n, ...] group in its text")
+    print("time = make_brief per cluster (building Report records included), perf_counter")
+
+
+def write_samples(path: Path, samples: Sequence[tuple[Cluster, Brief]]) -> None:
+    """Markdown of the sample briefs, each followed by the cluster's reference summary."""
+    parts = []
+    for cluster, brief in samples:
+        parts.append(f"<!-- Multi-News cluster {cluster.index}, {len(cluster.documents)} docs -->")
+        parts.append(render(brief, "md"))
+        parts.append(f"Reference (newser.com) summary:\n\n> {cluster.summary.strip()}\n\n---\n")
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Multi-News CSV")
+    parser.add_argument("--limit", type=int, default=None, help="brief only the first N")
+    parser.add_argument("--json", type=Path, default=None, help="write per-cluster results")
+    parser.add_argument(
+        "--samples", type=Path, default=DEFAULT_SAMPLES, help="Markdown of clusters 0 and 1"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; 1 if a cluster failed or a sentence lacked a citation."""
+    args = parse_args(argv)
+    data: Path = args.data
+    if not data.is_file():
+        print(f"skipped: {data} not found (the Multi-News dev set lives in ../shared/data)")
+        return 0
+    results: list[ClusterResult] = []
+    samples: list[tuple[Cluster, Brief]] = []
+    wall_start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="newsweave-multinews-") as home:
+        settings = load_settings(os.environ, home=Path(home))
+        embedder = make_embedder(settings.embedder)
+        for cluster in read_clusters(data):
+            if args.limit is not None and cluster.index >= args.limit:
+                break
+            result, brief = brief_cluster(cluster, settings, embedder)
+            results.append(result)
+            if brief is not None and cluster.index in SAMPLE_INDICES:
+                samples.append((cluster, brief))
+    wall = time.perf_counter() - wall_start
+
+    print(f"data: {data}")
+    print_table(summary_rows(results, embedder.name, wall))
+    failures = [r for r in results if r.error is not None]
+    if failures:
+        print(f"\nfirst {min(SHOW_FAILURES, len(failures))} of {len(failures)} failures:")
+        for r in failures[:SHOW_FAILURES]:
+            print(f"- cluster {r.index} ({r.n_docs} docs): {r.error}")
+            print("  " + r.traceback.rstrip().replace("\n", "\n  "))
+    if samples:
+        write_samples(args.samples, samples)
+        print(f"\nsample briefs (clusters {[c.index for c, _ in samples]}): {args.samples}")
+    if args.json is not None:
+        args.json.write_text(
+            json.dumps([r.to_json() for r in results], indent=1) + "\n", encoding="utf-8"
+        )
+        print(f"per-cluster results: {args.json}")
+    uncited = sum(r.uncited for r in results)
+    return 1 if failures or uncited else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
