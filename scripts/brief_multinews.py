@@ -22,8 +22,6 @@ copied. Exit status 1 if any cluster failed or any brief sentence lacked a citat
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
 import json
 import os
 import statistics
@@ -31,7 +29,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -41,27 +39,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "multinews-dev" / "sample_validation.csv"
 DEFAULT_SAMPLES = Path("/tmp/multinews_samples.md")
 SAMPLE_INDICES = (0, 1)
-TITLE_WORDS = 12
 SHOW_FAILURES = 5
 
 if str(REPO_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from newsweave.config import Settings, load_settings  # noqa: E402
-from newsweave.ids import report_id  # noqa: E402
 from newsweave.pipeline import make_brief  # noqa: E402
-from newsweave.records import Brief, BriefSentence, Report  # noqa: E402
+from newsweave.records import Brief, BriefSentence  # noqa: E402
 from newsweave.render import CITATION_GROUP, render  # noqa: E402
+from newsweave.sources.datasets import Cluster, cluster_reports, read_multinews  # noqa: E402
 from newsweave.text.embed import Embedder, make_embedder  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """One Multi-News cluster: its row index, articles and the reference summary."""
-
-    index: int
-    documents: tuple[str, ...]
-    summary: str
 
 
 @dataclass
@@ -85,49 +73,6 @@ class ClusterResult:
         """The per-cluster fields written by ``--json``."""
         keep = ("index", "n_docs", "seconds", "n_sentences", "words", "n_conflicts", "error")
         return {k: v for k, v in asdict(self).items() if k in keep}
-
-
-def read_clusters(path: Path) -> Iterator[Cluster]:
-    """The clusters of a Multi-News CSV, in file order."""
-    csv.field_size_limit(sys.maxsize)
-    with path.open(newline="", encoding="utf-8") as handle:
-        for index, row in enumerate(csv.DictReader(handle)):
-            documents = ast.literal_eval(row["documents"])
-            yield Cluster(index, tuple(str(d) for d in documents), row.get("summary", ""))
-
-
-def article_title(text: str) -> str:
-    """The article's first words: its first non-empty line, cut to TITLE_WORDS words.
-
-    Multi-News articles usually open with their headline on a line of its own; stopping at
-    the line break keeps the next line (often page furniture such as "Trending News:") out.
-    """
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    return " ".join(first_line.split()[:TITLE_WORDS])
-
-
-def cluster_reports(cluster: Cluster) -> list[Report]:
-    """One Report per article; ids made unique when a cluster repeats an article."""
-    reports = []
-    seen: set[str] = set()
-    for n, text in enumerate(cluster.documents, start=1):
-        rid = report_id("", text)
-        if rid in seen:
-            rid = f"{rid}-{n}"
-        seen.add(rid)
-        title = article_title(text)
-        reports.append(
-            Report(
-                id=rid,
-                outlet=f"Article {n}",
-                title=title,
-                text=text,
-                url="",
-                published=None,
-                origin=f"multinews:{cluster.index}:{n}",
-            )
-        )
-    return reports
 
 
 def plain_text(sentence: BriefSentence) -> str:
@@ -160,7 +105,7 @@ def brief_cluster(
     cluster: Cluster, settings: Settings, embedder: Embedder
 ) -> tuple[ClusterResult, Brief | None]:
     """Brief one cluster, timing make_brief; any exception becomes a failed result."""
-    result = ClusterResult(cluster.index, len(cluster.documents), 0.0)
+    result = ClusterResult(int(cluster.id), len(cluster.documents), 0.0)
     start = time.perf_counter()
     try:
         brief = make_brief(cluster_reports(cluster), settings, embedder=embedder)
@@ -232,9 +177,9 @@ def write_samples(path: Path, samples: Sequence[tuple[Cluster, Brief]]) -> None:
     """Markdown of the sample briefs, each followed by the cluster's reference summary."""
     parts = []
     for cluster, brief in samples:
-        parts.append(f"<!-- Multi-News cluster {cluster.index}, {len(cluster.documents)} docs -->")
+        parts.append(f"<!-- Multi-News cluster {cluster.id}, {len(cluster.documents)} docs -->")
         parts.append(render(brief, "md"))
-        parts.append(f"Reference (newser.com) summary:\n\n> {cluster.summary.strip()}\n\n---\n")
+        parts.append(f"Reference (newser.com) summary:\n\n> {cluster.reference.strip()}\n\n---\n")
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
@@ -263,12 +208,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="newsweave-multinews-") as home:
         settings = load_settings(os.environ, home=Path(home))
         embedder = make_embedder(settings.embedder)
-        for cluster in read_clusters(data):
-            if args.limit is not None and cluster.index >= args.limit:
+        for cluster in read_multinews(data):
+            if args.limit is not None and int(cluster.id) >= args.limit:
                 break
             result, brief = brief_cluster(cluster, settings, embedder)
             results.append(result)
-            if brief is not None and cluster.index in SAMPLE_INDICES:
+            if brief is not None and int(cluster.id) in SAMPLE_INDICES:
                 samples.append((cluster, brief))
     wall = time.perf_counter() - wall_start
 
@@ -282,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("  " + r.traceback.rstrip().replace("\n", "\n  "))
     if samples:
         write_samples(args.samples, samples)
-        print(f"\nsample briefs (clusters {[c.index for c, _ in samples]}): {args.samples}")
+        print(f"\nsample briefs (clusters {[c.id for c, _ in samples]}): {args.samples}")
     if args.json is not None:
         args.json.write_text(
             json.dumps([r.to_json() for r in results], indent=1) + "\n", encoding="utf-8"

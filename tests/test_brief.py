@@ -79,6 +79,7 @@ GOLD = {
     "every three months": ({WIRE, COPY}, {WIRE, COPY, LEDGER, REVIEW}),
     "every two months": ({STANDARD}, {STANDARD}),
     "narcotics": ({WIRE, COPY}, {WIRE, COPY}),
+    "cooperation against fuel smuggling": ({STANDARD}, {STANDARD, WIRE, COPY}),
     "security conference": ({WIRE, COPY}, {WIRE, COPY, LEDGER}),
     "hotline": ({REVIEW}, {REVIEW}),
     "900 kilometres": ({WIRE, COPY}, {WIRE, COPY}),

@@ -94,8 +94,9 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _published_key(report: Report) -> tuple[float, str]:
-    return (report.published.timestamp() if report.published else float("inf"), report.id)
+def _published_key(report: Report) -> float:
+    # sorted() is stable: undated reports, and reports published at one moment, keep input order.
+    return report.published.timestamp() if report.published else float("inf")
 
 
 def find_copies(reports: Sequence[Report]) -> tuple[dict[str, int], dict[str, str]]:

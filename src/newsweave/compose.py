@@ -23,7 +23,7 @@ from newsweave.records import (
     Source,
 )
 from newsweave.text.dates import format_date, resolve_relative
-from newsweave.text.sentences import is_candidate
+from newsweave.text.sentences import is_candidate, stands_alone
 from newsweave.text.slots import disagree
 
 # A sentence whose content words are at least this share new is worth a place.
@@ -35,9 +35,15 @@ ENTAILED = 0.8
 _WORDS = re.compile(r"[a-z0-9]+")
 # Sentences that interpret rather than report: candidates for the Analysis section.
 _ANALYSIS_CUE = re.compile(
-    r"\b(analysts?|experts?|observers?|signals?|suggests?|underscores?|highlights?|reflects?|"
-    r"is seen as|are seen as|could|likely|aims? to|intended to|comes as|amid|"
-    r"raises? questions|marks? (?:a|the)|points? to|means that)\b",
+    r"\b(?:analysts?|experts?|observers?|critics?|economists?|scholars?)\b[^.]{0,60}?"
+    r"\b(?:say|says|said|believe|believes|warn|warns|warned|expect|expects|note|noted|argue)\b"
+    r"|\b(?:signals?|suggests?|underscores?|reflects?|is seen as|are seen as|could|is likely|"
+    r"are likely|raises? questions|marks? a|points? to|means that|is expected to|aims? to)\b",
+    re.IGNORECASE,
+)
+# Titles that are page furniture or captions, not headlines.
+_BAD_TITLE = re.compile(
+    r"photo|getty|advertisement|reuters/|/ap\b|\bap\b|tweet|click|subscribe|^by |\|$|…$|\.\.\.$",
     re.IGNORECASE,
 )
 _OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
@@ -127,6 +133,11 @@ def _score_claims(analysis: Analysis) -> list[_Pick]:
         position = min(s.position for s in claim.sentences)
         cent = float(np.mean([centrality[analysis.index[s]] for s in claim.sentences]))
         score = 1.0 * support + 0.6 * cent + 0.5 * (1.0 - position) + 0.1 * (position == 0)
+        # Sentences that lean on context they may lose, or run long, read worse in a brief.
+        if not stands_alone(best.text):
+            score *= 0.8
+        if len(best.text.split()) > 40:
+            score *= 0.9
         picks.append(_Pick(claim, best, reports, score))
     return sorted(picks, key=lambda p: (-p.score, p.claim.id))
 
@@ -248,17 +259,22 @@ def _conflict_record(
     )
 
 
-def _headline(analysis: Analysis, embedder_rows: np.ndarray | None = None) -> str:
-    """The title closest to what all reports say, without an outlet suffix."""
-    titles = [r.title.strip() for r in analysis.reports if r.title.strip()]
+def _headline(analysis: Analysis, lede: str) -> str:
+    """The title closest to what all reports say, without outlet suffix; else the lede's start."""
+    titles = [
+        _OUTLET_SUFFIX.sub("", r.title).strip()
+        for r in analysis.reports
+        if 4 <= len(r.title.split()) <= 20 and not _BAD_TITLE.search(r.title.strip())
+    ]
     if not titles:
-        return "Untitled story"
+        words = lede.rstrip(".").split()
+        return " ".join(words[:14]) + ("…" if len(words) > 14 else "")
     words = [_words(t) for t in titles]
     best = max(
         range(len(titles)),
         key=lambda i: (sum(len(words[i] & w) / max(1, len(words[i] | w)) for w in words), -i),
     )
-    return _OUTLET_SUFFIX.sub("", titles[best]).strip() or titles[best]
+    return titles[best]
 
 
 def _choose_lede(picks: Sequence[_Pick]) -> _Pick:
@@ -267,8 +283,9 @@ def _choose_lede(picks: Sequence[_Pick]) -> _Pick:
     News leads are written to stand alone (who, what, where); a later sentence often leans on
     them ("The group will meet ...").
     """
-    top = picks[0]
-    for pick in picks[:3]:
+    able = [p for p in picks if stands_alone(p.sentence.text)] or list(picks)
+    top = able[0]
+    for pick in able[:3]:
         opens = any(s.index == 0 for s in pick.claim.sentences)
         if opens and pick.score >= LEDE_MARGIN * top.score:
             return pick
@@ -373,7 +390,7 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
         for r in analysis.reports
     )
     return Brief(
-        headline=_headline(analysis),
+        headline=_headline(analysis, lede_sentence.text),
         lede=lede_sentence,
         body=tuple(body),
         conflicts=tuple(_conflict_record(c, analysis, numbers) for c in analysis.conflicts),

@@ -18,6 +18,25 @@ _DATELINE = re.compile(
     re.VERBOSE,
 )
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=[A-Z\"“])")
+# Zero-width characters and footnote markers ("believers.[57]") are page residue, and a
+# bracketed number would read as one of our citations.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_FOOTNOTE = re.compile(r"\[(?:\d{1,3}|citation needed|[a-z])\]")
+# Page furniture that scrapers leave in article text: never a sentence of a brief.
+_BOILERPLATE = re.compile(
+    r"click here|subscribe|newsletter|mailing list|sign up|log in|cookies?\b|"
+    r"all rights reserved|copyright|©|advertisement|follow us|share this|"
+    r"internet archive|web crawl|these crawls|this video|video is represented|"
+    r"tweet with a location|getty images|ap photo|\(associated press\)|photo:|file photo|"
+    r"image caption|read more|related:|contact details|terms of (?:use|service)",
+    re.IGNORECASE,
+)
+# Openers that lean on a sentence the brief may not carry ("But it ...", "These ...").
+_DANGLING = re.compile(
+    r"^(?:but|and|or|so|yet|also|still|however|meanwhile|instead|it|its|it's|this|that|these|"
+    r"those|they|them|he|she|his|her|their|there|here|such|which|because|although|though)\b",
+    re.IGNORECASE,
+)
 _LETTERS = re.compile(r"[A-Za-z]")
 _SPACE = re.compile(r"\s+")
 
@@ -50,6 +69,7 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     segment = _segmenter()
     for paragraph in _PARAGRAPH.split(text):
+        paragraph = _FOOTNOTE.sub("", _INVISIBLE.sub("", paragraph))
         paragraph = _SPACE.sub(" ", paragraph).strip()
         if not paragraph:
             continue
@@ -57,9 +77,8 @@ def split_sentences(text: str) -> list[str]:
             piece = piece.strip()
             if not piece:
                 continue
-            sentences.append(piece)
-    if sentences:
-        _, sentences[0] = split_dateline(sentences[0])
+            # Datelines open articles, but scraped pages often hold several articles.
+            sentences.append(split_dateline(piece)[1])
     return [s for s in sentences if _LETTERS.search(s)]
 
 
@@ -74,8 +93,10 @@ def is_candidate(text: str, min_words: int = 6, max_words: int = 60) -> bool:
     words = text.split()
     if not min_words <= len(words) <= max_words:
         return False
-    if text[-1] not in ".!?\"”'’)":
+    if text[-1] not in ".!?\"”'’" or text.endswith(("...", "…", '.."', '…"', "…”")):
         return False  # headings, captions, cut-off scraps
+    if _BOILERPLATE.search(text):
+        return False
     if text.endswith("?"):
         return False  # questions are not reporting
     first = text.lstrip("\"“'‘(")[:1]
@@ -83,3 +104,8 @@ def is_candidate(text: str, min_words: int = 6, max_words: int = 60) -> bool:
         return False  # a continuation split off its sentence
     # Quotes that open and never close inside the sentence belong to a longer passage.
     return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+def stands_alone(text: str) -> bool:
+    """Whether a sentence can open a brief: no leaning on what came before, no bare quote."""
+    return not _DANGLING.match(text) and text[:1] not in "\"“'‘" and "?" not in text
