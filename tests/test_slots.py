@@ -58,3 +58,26 @@ def test_disagreement_on_place_and_number() -> None:
     assert disagree(a, b, "place") and disagree(a, b, "number")
     assert not disagree(a, c, "place")  # one names the country too: no conflict
     assert not disagree(a, c, "number")  # c gives no count at all
+
+
+def test_qualified_numbers_agree_when_their_ranges_overlap() -> None:
+    more = numbers("The siege lasted more than nine hours.")
+    ten = numbers("The siege lasted 10 hours.")
+    five = numbers("The siege lasted five hours.")
+    assert [(s.value, s.key, s.qualifier) for s in more] == [("9", "hour", "more")]
+    assert not disagree(more, ten, "number")
+    assert disagree(more, five, "number")
+    assert not disagree(
+        numbers("About 100 people came."), numbers("Some 110 people came."), "number"
+    )
+
+
+def test_value_text_has_no_trailing_filler() -> None:
+    [slot] = numbers("Shares fell 10 percent in early trading.")
+    assert (slot.text, slot.key) == ("10 percent", "percent")
+
+
+def test_idioms_and_partial_names_are_not_slots() -> None:
+    assert numbers("At one point the Dow was down sharply.") == []
+    assert places("He moved to the Bay Area from Woodland Park last year.") == []
+    assert [s.value for s in places("Flights resumed at Bishkek Airport on Monday.")] == ["Bishkek"]

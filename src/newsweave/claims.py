@@ -15,7 +15,7 @@ from newsweave.records import Claim, Report, Sentence, Slot, SlotKind
 from newsweave.text.dates import format_date
 from newsweave.text.embed import Embedder, Thresholds
 from newsweave.text.sentences import report_sentences
-from newsweave.text.slots import disagree, extract_slots
+from newsweave.text.slots import agree, disagree, extract_slots, slot_key
 
 # Share of a report's word 5-grams found in another report that marks wire copy.
 COPY_CONTAINMENT = 0.6
@@ -32,7 +32,7 @@ class Side:
 
     value: str  # as written, the fullest form: "Bishkek, Kyrgyzstan", "three months"
     report_ids: tuple[str, ...]
-    values: frozenset[str] = frozenset()  # normalised values compared across sentences
+    slots: tuple[Slot, ...] = ()  # the extracted values, compared with slots.agree
 
 
 @dataclass(frozen=True)
@@ -169,36 +169,34 @@ def _sides(
     slots: Sequence[Sequence[Slot]],
 ) -> list[tuple[str, list[Side]]]:
     """For each key of this kind: the distinct values and the reports giving each."""
-    by_key: dict[str, list[tuple[frozenset[str], str, str]]] = {}
+    by_key: dict[str, list[Side]] = {}
     for i in indices:
         mine = [s for s in slots[i] if s.kind == kind]
-        # Cities and countries are one place slot: "Dushanbe, Tajikistan" vs "Bishkek".
-        keys = [""] if kind == "place" else list(dict.fromkeys(s.key for s in mine))
-        for key in keys:
-            own = [s for s in mine if kind == "place" or s.key == key]
-            if own:
-                label = ", ".join(dict.fromkeys(_label(s) for s in own))
-                entry = (frozenset(s.value for s in own), label, sentences[i].report_id)
-                by_key.setdefault(key, []).append(entry)
+        for key in dict.fromkeys(slot_key(s) for s in mine):
+            own = tuple(s for s in mine if slot_key(s) == key)
+            label = ", ".join(dict.fromkeys(_label(s) for s in own))
+            by_key.setdefault(key, []).append(Side(label, (sentences[i].report_id,), own))
     result = []
     for key, entries in by_key.items():
-        # Values that overlap are one side ("Bishkek" and "Bishkek, Kyrgyzstan").
+        # Compatible values are one side ("Bishkek" and "Bishkek, Kyrgyzstan").
         uf = _UnionFind(len(entries))
         for a in range(len(entries)):
             for b in range(a):
-                if entries[a][0] & entries[b][0]:
+                if agree(entries[a].slots, entries[b].slots):
                     uf.union(a, b)
         sides: dict[int, Side] = {}
-        for k, (values, label, report_id) in enumerate(entries):
-            side = sides.get(uf.find(k), Side(label, (), frozenset()))
-            sides[uf.find(k)] = Side(
-                max(side.value, label, key=len),  # the fullest form names the side
-                side.report_ids + ((report_id,) if report_id not in side.report_ids else ()),
-                side.values | values,
-            )
+        for k, entry in enumerate(entries):
+            root = uf.find(k)
+            sides[root] = _join(sides[root], entry) if root in sides else entry
         if len(sides) > 1:
             result.append((key, list(sides.values())))
     return result
+
+
+def _join(a: Side, b: Side) -> Side:
+    """One side from two: the fullest label names it; reports and values are joined."""
+    ids = a.report_ids + tuple(r for r in b.report_ids if r not in a.report_ids)
+    return Side(max(a.value, b.value, key=len), ids, a.slots + b.slots)
 
 
 def find_conflicts(
@@ -220,7 +218,7 @@ def find_conflicts(
                 # A report on two sides says both; it cannot count for either.
                 seen = Counter(r for side in sides for r in side.report_ids)
                 clean = [
-                    Side(side.value, tuple(r for r in side.report_ids if seen[r] == 1), side.values)
+                    Side(side.value, tuple(r for r in side.report_ids if seen[r] == 1), side.slots)
                     for side in sides
                 ]
                 clean = [s for s in clean if s.report_ids]
@@ -282,42 +280,33 @@ def _extend_sides(
     for i, sentence in enumerate(sentences):
         if sentence.report_id in placed or float(sims[i].max()) < related:
             continue
-        values = {
-            s.value
-            for s in slots[i]
-            if s.kind == conflict.kind and (conflict.kind == "place" or s.key == conflict.key)
-        }
+        values = [s for s in slots[i] if s.kind == conflict.kind and slot_key(s) == conflict.key]
         for side in conflict.sides:
-            if values & side.values:
+            if agree(values, side.slots):
                 found.setdefault(sentence.report_id, set()).add(side.value)
     sides = []
     for side in conflict.sides:
         extra = tuple(r for r, v in found.items() if v == {side.value})  # only unambiguous ones
-        sides.append(Side(side.value, side.report_ids + extra, side.values))
+        sides.append(Side(side.value, side.report_ids + extra, side.slots))
     return SlotConflict(conflict.kind, conflict.key, conflict.claim_id, tuple(sides))
 
 
 def _merge_conflicts(conflicts: Sequence[SlotConflict]) -> list[SlotConflict]:
-    """One conflict per (kind, key) and set of values, its sides' reports joined."""
+    """One conflict per slot and set of values, found in several claims: sides joined."""
     merged: list[SlotConflict] = []
     for conflict in conflicts:
-        values = frozenset().union(*(s.values for s in conflict.sides))
+        values = [v for side in conflict.sides for v in side.slots]
         for k, known in enumerate(merged):
-            known_values = frozenset().union(*(s.values for s in known.sides))
-            if (known.kind, known.key) != (
-                conflict.kind,
-                conflict.key,
-            ) or not values & known_values:
+            same_slot = (known.kind, known.key) == (conflict.kind, conflict.key)
+            if not same_slot or not agree(values, [v for s in known.sides for v in s.slots]):
                 continue
             sides = list(known.sides)
             for side in conflict.sides:
-                j = next((j for j, old in enumerate(sides) if old.values & side.values), None)
+                j = next((j for j, old in enumerate(sides) if agree(old.slots, side.slots)), None)
                 if j is None:
                     sides.append(side)
-                    continue
-                old = sides[j]
-                ids = old.report_ids + tuple(r for r in side.report_ids if r not in old.report_ids)
-                sides[j] = Side(max(old.value, side.value, key=len), ids, old.values | side.values)
+                else:
+                    sides[j] = _join(sides[j], side)
             merged[k] = SlotConflict(known.kind, known.key, known.claim_id, tuple(sides))
             break
         else:

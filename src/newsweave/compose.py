@@ -69,8 +69,20 @@ def about(kind: str, key: str) -> str:
         return "the amount"
     if key == "percent":
         return "the percentage"
-    plural = key if key.endswith(("s", "people")) else key + "s"
-    return f"the number of {plural}"
+    return f"the number of {_plural(key)}"
+
+
+_IRREGULAR = {"child": "children", "person": "people", "man": "men", "woman": "women"}
+
+
+def _plural(noun: str) -> str:
+    if noun in _IRREGULAR:
+        return _IRREGULAR[noun]
+    if noun.endswith(("s", "people", "children", "men")):
+        return noun
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def count_word(n: int) -> str:

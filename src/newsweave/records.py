@@ -66,6 +66,7 @@ class Slot:
     value: str  # normalised value used for comparison
     text: str  # surface form as written
     key: str = ""  # what the value is about (e.g. "dead" for "12 dead"); "" when generic
+    qualifier: str = ""  # for numbers: "more", "less", "about" or "" (exact)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ found by extracting typed slots and comparing their values explicitly.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +21,13 @@ _CAP_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|de\s+|al-)?[A-Z][\w'’
 _LOCATIVE = frozenset({"in", "at", "from", "near", "outside", "inside"})
 _NOT_PLACES = frozenset(m.capitalize() for m in MONTHS + WEEKDAYS) | {
     "God", "Man", "Best", "Of", "Police", "Union", "Mobile", "Independence", "Hope", "Sale",
+    "University", "College", "Bay", "Park", "Center", "Centre", "Beach", "Mount", "City",
+    "Court", "Home", "Street", "Valley", "Lake", "Harbor", "Harbour", "Downtown",
 }  # fmt: skip
+# A place name followed by one of these still names the place ("Bishkek Airport").
+_FACILITIES = frozenset(
+    "Airport Station Airbase Base Hospital Stadium Arena Prison Port Harbour Harbor".split()
+)
 _TITLES = re.compile(
     r"\b(?P<title>(?i:president|prime minister|minister|secretary|senator|sen\.|rep\.|governor|"
     r"mayor|chancellor|spokes(?:wo)?man|spokesperson|ambassador|general|gen\.|chief|director|"
@@ -28,7 +35,7 @@ _TITLES = re.compile(
     r"\s+(?P<name>(?:[A-Z][\w'’-]+)(?:\s+[A-Z][\w'’-]+){0,2})"
 )
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
@@ -36,6 +43,8 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _SCALES = {"dozen": 12, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NUMBER = re.compile(
+    r"(?:\b(?P<qualifier>more than|over|at least|about|around|roughly|approximately|some|nearly|"
+    r"almost|up to|under|less than|fewer than)\s+)?"
     r"(?P<currency>[$€£¥])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
     + "|".join(w for w, v in _NUMBER_WORDS.items() if v is not None)
     + r")(?P<pct>\s?%| percent\b)?(?:\s+(?P<scale>dozen|thousand|million|billion|trillion))?"
@@ -135,8 +144,54 @@ def numbers(sentence: str) -> list[Slot]:
             key = _singular(noun) if noun else ""
         if not key:
             continue  # a bare number is not comparable across sentences
-        slots.append(Slot("number", _fmt_number(value), match.group(0).strip(), key))
+        end = (
+            match.end("noun")
+            if key not in _CURRENCY_KEYS
+            and match.group("noun")
+            and (match.group("noun").lower() not in _FILLER)
+            else max(match.end("num"), match.end("pct"), match.end("scale"))
+        )
+        text = sentence[match.start("currency") if match.group("currency") else start : end]
+        qualifier = _QUALIFIERS.get((match.group("qualifier") or "").lower(), "")
+        slots.append(Slot("number", _fmt_number(value), text.strip(), key, qualifier))
     return slots
+
+
+_CURRENCY_KEYS = frozenset({"dollars", "euros", "pounds", "yen"})
+# "at least 12 dead" is the confirmed count, read as exact, as news style uses it.
+_QUALIFIERS = {
+    "more than": "more", "over": "more",
+    "about": "about", "around": "about", "roughly": "about", "approximately": "about",
+    "some": "about", "nearly": "nearly", "almost": "nearly",
+    "up to": "less", "under": "less", "less than": "less", "fewer than": "less",
+}  # fmt: skip
+
+
+def _interval(slot: Slot) -> tuple[float, float]:
+    """The range of values a number slot allows, given its qualifier."""
+    value = float(slot.value.replace(",", ""))
+    return {
+        "more": (value, math.inf),
+        "less": (0.0, value),
+        "about": (value * 0.85, value * 1.15),
+        "nearly": (value * 0.85, value),
+    }.get(slot.qualifier, (value, value))
+
+
+def same_value(a: Slot, b: Slot) -> bool:
+    """Whether two slots of one kind can both be true: equal, or overlapping number ranges."""
+    if a.kind != b.kind:
+        return False
+    if a.kind == "number":
+        (lo_a, hi_a), (lo_b, hi_b) = _interval(a), _interval(b)
+        return lo_a <= hi_b and lo_b <= hi_a
+    return a.value == b.value
+
+
+def agree(a: Iterable[Slot], b: Iterable[Slot]) -> bool:
+    """Whether some value of one group is compatible with some value of the other."""
+    b = list(b)
+    return any(same_value(x, y) for x in a for y in b)
 
 
 def places(sentence: str) -> list[Slot]:
@@ -157,14 +212,14 @@ def places(sentence: str) -> list[Slot]:
         if not (locative or appositive):
             continue
         words = match.group(0).rstrip(".").split()
-        # The longest known prefix: "Bishkek" from "Bishkek Airport".
-        for end in range(len(words), 0, -1):
-            name = " ".join(words[:end])
-            if name in known:
-                slots.append(
-                    Slot("place", name, name, "country" if known[name].country_like else "city")
-                )
-                break
+        if len(words) > 1 and words[-1] in _FACILITIES:
+            words = words[:-1]
+        name = re.sub(r"['’]s$", "", " ".join(words))
+        # Only the whole name: "Woodland Park" is not "Woodland", "Bay Area" is not "Bay".
+        if name in known:
+            slots.append(
+                Slot("place", name, name, "country" if known[name].country_like else "city")
+            )
     return slots
 
 
@@ -209,19 +264,19 @@ def extract_slots(sentence: str, published: datetime | None = None) -> list[Slot
     return [*places(sentence), *numbers(sentence), *people(sentence), *dates(sentence, published)]
 
 
+def slot_key(slot: Slot) -> str:
+    """What a slot is compared on: cities and countries are one place slot."""
+    return "" if slot.kind == "place" else slot.key
+
+
 def disagree(a: Iterable[Slot], b: Iterable[Slot], kind: str) -> bool:
-    """Whether two sentences give different values for the same kind (and key) of slot."""
-    by_key_a: dict[str, set[str]] = {}
-    by_key_b: dict[str, set[str]] = {}
+    """Whether two sentences give incompatible values for the same kind (and key) of slot."""
+    by_key_a: dict[str, list[Slot]] = {}
+    by_key_b: dict[str, list[Slot]] = {}
     for slot in a:
         if slot.kind == kind:
-            by_key_a.setdefault(slot.key, set()).add(slot.value)
+            by_key_a.setdefault(slot_key(slot), []).append(slot)
     for slot in b:
         if slot.kind == kind:
-            by_key_b.setdefault(slot.key, set()).add(slot.value)
-    if kind == "place":
-        # Cities and countries are compared as one set: "Dushanbe, Tajikistan" vs "Bishkek".
-        va = set().union(*by_key_a.values()) if by_key_a else set()
-        vb = set().union(*by_key_b.values()) if by_key_b else set()
-        return bool(va and vb and not va & vb)
-    return any(key in by_key_b and not by_key_a[key] & by_key_b[key] for key in by_key_a)
+            by_key_b.setdefault(slot_key(slot), []).append(slot)
+    return any(key in by_key_b and not agree(by_key_a[key], by_key_b[key]) for key in by_key_a)
