@@ -147,11 +147,18 @@ def test_relative_times_resolved_to_dates(brief: Brief) -> None:
 
 def test_single_source_claims_are_attributed_with_their_date(brief: Brief) -> None:
     outlets = {s.number: s for s in brief.sources}
-    singles = [s for s in brief.body if s.role == "body" and len(s.citations) == 1]
+    named: set[str] = set()
+    singles = [s for s in brief.sentences if s.role != "conflict" and len(s.citations) == 1]
     assert singles
     for sentence in singles:
         source = outlets[sentence.citations[0]]
-        assert sentence.text.startswith(f"According to a report by {source.outlet} published June")
+        if source.outlet in named:  # named with its date once, then briefly
+            assert sentence.text.startswith(f"{source.outlet} also reported that ")
+        else:
+            assert sentence.text.startswith(
+                f"According to a report by {source.outlet} published June"
+            )
+            named.add(source.outlet)
 
 
 def test_analysis_is_labelled_cited_and_apart(brief: Brief) -> None:

@@ -22,6 +22,7 @@ from newsweave.records import (
     Sentence,
     Source,
 )
+from newsweave.render import citation_marker
 from newsweave.text.dates import format_date, resolve_relative
 from newsweave.text.sentences import is_candidate, stands_alone
 from newsweave.text.slots import disagree
@@ -88,11 +89,6 @@ def _plural(noun: str) -> str:
 def count_word(n: int) -> str:
     """Small counts in words, as news style writes them."""
     return _COUNT_WORDS[n] if n < len(_COUNT_WORDS) else str(n)
-
-
-def citation_text(numbers: Sequence[int]) -> str:
-    """The inline citation marker for a list of source numbers: [1, 2, 4]."""
-    return "[" + ", ".join(str(n) for n in sorted(numbers)) + "]"
 
 
 def _words(text: str) -> set[str]:
@@ -215,13 +211,19 @@ def _names(reports: Sequence[Report]) -> set[str]:
     return {m.group(1) for r in reports for m in re.finditer(r"[a-z,;:]\s+([A-Z][a-z]+)", r.text)}
 
 
-def _write(pick: _Pick, analysis: Analysis, attribute: bool, names: set[str]) -> str:
-    """The sentence as it will read: relative times resolved, single sources attributed."""
+def _write(pick: _Pick, analysis: Analysis, names: set[str], attributed: set[str]) -> str:
+    """The sentence as it will read: relative times resolved, single sources attributed.
+
+    A source is named with its date the first time; after that "X also reported that".
+    """
     report = analysis.report(pick.sentence.report_id)
     text, _ = resolve_relative(pick.sentence.text, report.published)
-    if attribute and analysis.independent(pick.report_ids) == 1 and report.published:
+    if analysis.independent(pick.report_ids) == 1 and report.published:
         # Name the original when the only support is a wire text and its copies.
         origin = analysis.report(pick.report_ids[0])
+        if origin.outlet in attributed:
+            return f"{origin.outlet} also reported that {_lower_first(text, names)}"
+        attributed.add(origin.outlet)
         when = format_date((origin.published or report.published).date())
         lead = f"According to a report by {origin.outlet} published {when}, "
         text = lead + _lower_first(text, names)
@@ -240,7 +242,7 @@ def _conflict_sentence(conflict: SlotConflict, analysis: Analysis, numbers: dict
             who = "one outlet says" if k == 0 else "one says"
         else:
             who = f"{count_word(n)} outlets say"
-        cites = citation_text([numbers[r] for r in side.report_ids])
+        cites = citation_marker([numbers[r] for r in side.report_ids])
         parts.append(f"{who} {side.value} {cites}")
     text = f"Reports differ on {about(conflict.kind, conflict.key)}: " + "; ".join(parts) + "."
     return text
@@ -351,10 +353,11 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
         conflicts_by_claim.setdefault(conflict.claim_id, []).append(conflict)
 
     names = _names(analysis.reports)
+    attributed: set[str] = set()
 
-    def sentence(pick: _Pick, role: str, attribute: bool = True) -> BriefSentence:
+    def sentence(pick: _Pick, role: str) -> BriefSentence:
         return BriefSentence(
-            _write(pick, analysis, attribute, names),
+            _write(pick, analysis, names, attributed),
             tuple(sorted(numbers[r] for r in pick.report_ids)),
             role,  # type: ignore[arg-type]
             pick.claim.id,

@@ -16,21 +16,6 @@ from newsweave.records import Brief, BriefSentence
 # A bracketed citation group as the composer writes it inside conflict sentences: "[1, 2, 4]".
 CITATION_GROUP = re.compile(r"\[(\d+(?:, \d+)*)\]")
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 # Plain sentences are grouped into paragraphs of at most this many, so a long body is not a wall.
 SENTENCES_PER_PARAGRAPH = 3
 
@@ -54,10 +39,9 @@ def has_inline_citations(text: str) -> bool:
 
 def format_date(when: datetime | None) -> str:
     """A date as "June 5, 2026", or "undated" when unknown."""
-    if when is None:
-        return "undated"
-    # Month names from a fixed table: strftime("%B") would follow the process locale.
-    return f"{_MONTHS[when.month - 1]} {when.day}, {when.year}"
+    from newsweave.text.dates import format_date as day
+
+    return "undated" if when is None else day(when.date())
 
 
 def format_timestamp(when: datetime) -> str:
