@@ -73,3 +73,8 @@ def test_paragraphs_never_share_a_sentence() -> None:
 )
 def test_candidates(text: str, ok: bool) -> None:
     assert is_candidate(text) is ok
+
+
+def test_quotation_without_its_speaker_is_not_a_candidate() -> None:
+    assert not is_candidate('"I did not notice it with the name being so long."')
+    assert is_candidate('"I did not notice it at all," the usher said on Sunday.')

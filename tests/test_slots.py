@@ -24,7 +24,18 @@ def test_months_and_common_words_are_not_places() -> None:
 
 def test_numbers_with_what_they_count() -> None:
     got = numbers("At least 12 people died, three dozen were hurt and $2.5 million was lost.")
-    assert [(s.value, s.key) for s in got] == [("12", "people"), ("2,500,000", "dollars")]
+    assert [(s.value, s.key) for s in got] == [("12", "people dead"), ("2,500,000", "dollars")]
+
+
+def test_counts_of_different_events_are_kept_apart() -> None:
+    got = numbers("Three people were stabbed and 12 people were arrested; police detained 40 men.")
+    assert [(s.value, s.key) for s in got] == [
+        ("3", "people injured"),
+        ("12", "people arrested"),
+        ("40", "man arrested"),
+    ]
+    killed = numbers("Floods killed 12 people in the town.")
+    assert [(s.value, s.key) for s in killed] == [("12", "people dead")]
 
 
 def test_number_words_and_units() -> None:
@@ -81,3 +92,11 @@ def test_idioms_and_partial_names_are_not_slots() -> None:
     assert numbers("At one point the Dow was down sharply.") == []
     assert places("He moved to the Bay Area from Woodland Park last year.") == []
     assert [s.value for s in places("Flights resumed at Bishkek Airport on Monday.")] == ["Bishkek"]
+
+
+def test_event_after_a_comma_and_spelled_numbers_lowercased() -> None:
+    got = numbers("Eight people, including Two children, were injured.")
+    assert [(s.text, s.key) for s in got] == [
+        ("Eight people", "people"),
+        ("two children", "child injured"),
+    ]

@@ -70,7 +70,19 @@ def about(kind: str, key: str) -> str:
         return "the amount"
     if key == "percent":
         return "the percentage"
-    return f"the number of {_plural(key)}"
+    noun, _, event = key.partition(" ")
+    if event in _EVENT_ABOUT:
+        return _EVENT_ABOUT[event]
+    return f"the number of {_plural(noun)}"
+
+
+_EVENT_ABOUT = {
+    "dead": "the death toll",
+    "injured": "the number injured",
+    "arrested": "the number arrested",
+    "missing": "the number missing",
+    "evacuated": "the number evacuated",
+}
 
 
 _IRREGULAR = {"child": "children", "person": "people", "man": "men", "woman": "women"}

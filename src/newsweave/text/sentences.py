@@ -99,6 +99,8 @@ def is_candidate(text: str, min_words: int = 6, max_words: int = 60) -> bool:
         return False
     if text.endswith("?"):
         return False  # questions are not reporting
+    if text[0] in '"“' and text[-1] in '"”':
+        return False  # a quotation whose speaker is in another sentence
     first = text.lstrip("\"“'‘(")[:1]
     if not first.isupper() and not first.isdigit():
         return False  # a continuation split off its sentence

@@ -51,6 +51,32 @@ _NUMBER = re.compile(
     r"(?:\s+(?P<noun>(?:[a-z]+-)?[a-z]+))?",
     re.IGNORECASE,
 )
+# What happened to the counted: the verb before ("killed 12 people") or after ("12 people
+# were arrested") the number, folded into a few classes so that synonyms compare equal.
+_EVENTS = {
+    **dict.fromkeys("died dead killed perished deaths fatalities".split(), "dead"),
+    **dict.fromkeys(
+        "injured hurt wounded stabbed shot hospitalized hospitalised".split(), "injured"
+    ),
+    **dict.fromkeys("arrested detained held charged custody".split(), "arrested"),
+    **dict.fromkeys("missing unaccounted".split(), "missing"),
+    **dict.fromkeys("evacuated displaced".split(), "evacuated"),
+}
+_AUX = frozenset("were was are is have has had been be being in".split())
+
+
+def _event(before: str, after: str) -> str:
+    """The event class of a count, from the words around it, or ''."""
+    words_after = [w.lower().strip(",.;:") for w in after.split()[:4]]
+    for word in filter(None, words_after):
+        if word in _EVENTS:
+            return _EVENTS[word]
+        if word not in _AUX:
+            break
+    words_before = [w.lower().strip(",.;:") for w in before.split()[-2:]]
+    return next((_EVENTS[w] for w in reversed(words_before) if w in _EVENTS), "")
+
+
 # Words after a number that say nothing about what is counted.
 _FILLER = frozenset(
     {"of", "and", "or", "the", "a", "an", "to", "in", "on", "at", "for", "more", "than",
@@ -103,8 +129,13 @@ def _number_value(raw: str, scale: str | None) -> float | None:
     return value * _SCALES.get((scale or "").lower(), 1)
 
 
+_SINGULAR = {"men": "man", "women": "woman", "children": "child"}
+
+
 def _singular(word: str) -> str:
     word = word.lower()
+    if word in _SINGULAR:
+        return _SINGULAR[word]
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
@@ -142,6 +173,10 @@ def numbers(sentence: str) -> list[Slot]:
             if noun.lower() in _FILLER:
                 noun = ""
             key = _singular(noun) if noun else ""
+            if key:
+                # "12 people were arrested" and "three people were stabbed" count different things.
+                event = _event(sentence[: match.start()], sentence[match.end() :])
+                key = f"{key} {event}" if event else key
         if not key:
             continue  # a bare number is not comparable across sentences
         end = (
@@ -151,7 +186,12 @@ def numbers(sentence: str) -> list[Slot]:
             and (match.group("noun").lower() not in _FILLER)
             else max(match.end("num"), match.end("pct"), match.end("scale"))
         )
-        text = sentence[match.start("currency") if match.group("currency") else start : end]
+        first = match.start("qualifier") if match.group("qualifier") else start
+        if match.group("currency") and not match.group("qualifier"):
+            first = match.start("currency")
+        text = sentence[first:end]
+        if match.group("qualifier") or raw_num.lower() in _NUMBER_WORDS:
+            text = text[0].lower() + text[1:]  # "At least 12", "Three" opening a sentence
         qualifier = _QUALIFIERS.get((match.group("qualifier") or "").lower(), "")
         slots.append(Slot("number", _fmt_number(value), text.strip(), key, qualifier))
     return slots
