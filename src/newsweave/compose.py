@@ -318,6 +318,50 @@ def _choose_lede(picks: Sequence[_Pick]) -> _Pick:
     return top
 
 
+def _select(
+    picks: Sequence[_Pick], analysis: Analysis, settings: Settings
+) -> tuple[list[_Pick], list[_Pick]]:
+    """Reporting picks (lede included) and analysis picks, best first, nothing said twice."""
+    emb = analysis.embeddings
+    chosen: list[tuple[str, np.ndarray]] = []
+    # Every conflict will be stated, so its values are said before any sentence is chosen.
+    said = {w for c in analysis.conflicts for side in c.sides for w in _words(side.value)}
+    body: list[_Pick] = []
+    interpretive: list[_Pick] = []
+    words = 0
+    for pick in picks:
+        vector = emb[analysis.index[pick.sentence]]
+        if _redundant(pick.sentence.text, vector, chosen, analysis.thresholds.redundant, said):
+            continue
+        if body and _ANALYSIS_CUE.search(pick.sentence.text):
+            if len(interpretive) < settings.max_analysis_sentences:
+                interpretive.append(pick)
+                chosen.append((pick.sentence.text, vector))
+            continue
+        n_words = len(pick.sentence.text.split())
+        if len(body) > settings.max_body_sentences:  # the lede comes on top of the body
+            continue
+        if settings.max_words and body and words + n_words > settings.max_words:
+            continue
+        body.append(pick)
+        chosen.append((pick.sentence.text, vector))
+        words += n_words
+    return body, interpretive
+
+
+def _conflict_line(
+    conflict: SlotConflict, analysis: Analysis, numbers: dict[str, int]
+) -> BriefSentence:
+    """A conflict as a brief sentence, cited to every report on every side."""
+    cited = {numbers[r] for side in conflict.sides for r in side.report_ids}
+    return BriefSentence(
+        _conflict_sentence(conflict, analysis, numbers),
+        tuple(sorted(cited)),
+        "conflict",
+        conflict.claim_id,
+    )
+
+
 def compose(analysis: Analysis, settings: Settings, now: datetime | None = None) -> Brief:
     """Write the brief of one analysed story."""
     if not analysis.reports:
@@ -329,33 +373,7 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
             "no sentence in these reports can stand alone in a brief "
             "(too short, cut off, or not prose)"
         )
-    emb = analysis.embeddings
-    chosen: list[tuple[str, np.ndarray]] = []
-    # Every conflict will be stated, so its values are said before any sentence is chosen.
-    said = {w for c in analysis.conflicts for side in c.sides for w in _words(side.value)}
-    body_picks: list[_Pick] = []
-    words = 0
-    body_limit = settings.max_body_sentences + 1  # plus the lede
-    analysis_picks: list[_Pick] = []
-    for pick in picks:
-        vector = emb[analysis.index[pick.sentence]]
-        if _redundant(pick.sentence.text, vector, chosen, analysis.thresholds.redundant, said):
-            continue
-        is_analysis = bool(_ANALYSIS_CUE.search(pick.sentence.text))
-        if is_analysis and body_picks:
-            if len(analysis_picks) < settings.max_analysis_sentences:
-                analysis_picks.append(pick)
-                chosen.append((pick.sentence.text, vector))
-            continue
-        n_words = len(pick.sentence.text.split())
-        if len(body_picks) >= body_limit:
-            continue
-        if settings.max_words and body_picks and words + n_words > settings.max_words:
-            continue
-        body_picks.append(pick)
-        chosen.append((pick.sentence.text, vector))
-        words += n_words
-
+    body_picks, analysis_picks = _select(picks, analysis, settings)
     lede = _choose_lede(body_picks)
     rest = [p for p in body_picks if p is not lede]
     # Reporting reads in story order: earliest position in the sources first.
@@ -377,13 +395,7 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
 
     def conflict_sentences(pick: _Pick) -> list[BriefSentence]:
         return [
-            BriefSentence(
-                _conflict_sentence(c, analysis, numbers),
-                tuple(sorted({numbers[r] for side in c.sides for r in side.report_ids})),
-                "conflict",
-                c.claim_id,
-            )
-            for c in conflicts_by_claim.pop(pick.claim.id, [])
+            _conflict_line(c, analysis, numbers) for c in conflicts_by_claim.pop(pick.claim.id, [])
         ]
 
     lede_sentence = sentence(lede, "lede")
@@ -393,15 +405,7 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
         body.extend(conflict_sentences(pick))
     # Conflicts on claims not chosen for the body still belong in the brief.
     for conflicts in conflicts_by_claim.values():
-        for c in conflicts:
-            body.append(
-                BriefSentence(
-                    _conflict_sentence(c, analysis, numbers),
-                    tuple(sorted({numbers[r] for side in c.sides for r in side.report_ids})),
-                    "conflict",
-                    c.claim_id,
-                )
-            )
+        body.extend(_conflict_line(c, analysis, numbers) for c in conflicts)
     analysis_sentences = [sentence(p, "analysis") for p in analysis_picks]
     analysis_sentences.append(_coverage_sentence(analysis, numbers))
     sources = tuple(
