@@ -23,6 +23,7 @@ from newsweave.records import (
     Source,
 )
 from newsweave.render import citation_marker
+from newsweave.salience import features, heuristic, load_model, story_stats
 from newsweave.text.dates import format_date, resolve_relative
 from newsweave.text.sentences import is_candidate, stands_alone
 from newsweave.text.slots import disagree
@@ -125,40 +126,52 @@ def _numbering(reports: Sequence[Report]) -> dict[str, int]:
     return {r.id: k + 1 for k, r in enumerate(reports)}
 
 
-def _score_claims(analysis: Analysis) -> list[_Pick]:
-    """Every claim that can stand in a brief, with its best sentence and a salience score."""
-    total_groups = max(1, len(set(analysis.groups.values())))
+@dataclass(frozen=True)
+class Candidate:
+    """A claim that can stand in a brief: the sentence to write, its support, its features."""
+
+    claim: Claim
+    sentence: Sentence
+    report_ids: tuple[str, ...]  # exactly the reports that support the sentence
+    features: np.ndarray  # salience features, in the order of salience.FEATURES
+
+
+def candidates(analysis: Analysis) -> list[Candidate]:
+    """Every claim that has a sentence able to stand alone in a brief."""
     emb = analysis.embeddings
-    centroid = emb.mean(axis=0) if len(emb) else np.zeros(1)
-    norm = float(np.linalg.norm(centroid)) or 1.0
-    centrality = emb @ (centroid / norm) if len(emb) else np.zeros(0)
-    picks = []
+    stats = story_stats(analysis)
+    found = []
     for claim in analysis.claims:
-        candidates = [s for s in claim.sentences if is_candidate(s.text)]
-        if not candidates:
+        able = [s for s in claim.sentences if is_candidate(s.text)]
+        if not able:
             continue
         # The sentence most like the others of its claim, preferring the majority wording.
         rows = [analysis.index[s] for s in claim.sentences]
-        inner = emb[[analysis.index[s] for s in candidates]] @ emb[rows].T
-        best = candidates[int(np.argmax(inner.mean(axis=1)))]
+        inner = emb[[analysis.index[s] for s in able]] @ emb[rows].T
+        best = able[int(np.argmax(inner.mean(axis=1)))]
         reports = supporting(analysis, claim, best)
         # The claim's strongest version is the one most independent outlets support.
-        for candidate in candidates:
-            alt = supporting(analysis, claim, candidate)
+        for sentence in able:
+            alt = supporting(analysis, claim, sentence)
             if analysis.independent(alt) > analysis.independent(reports):
-                best, reports = candidate, alt
-        # Salience counts every outlet reporting the claim, even those that differ on a detail.
+                best, reports = sentence, alt
         reports = _complete_support(analysis, best, reports)
-        support = analysis.independent(claim.report_ids) / total_groups
-        position = min(s.position for s in claim.sentences)
-        cent = float(np.mean([centrality[analysis.index[s]] for s in claim.sentences]))
-        score = 1.0 * support + 0.6 * cent + 0.5 * (1.0 - position) + 0.1 * (position == 0)
-        # Sentences that lean on context they may lose, or run long, read worse in a brief.
-        if not stands_alone(best.text):
-            score *= 0.8
-        if len(best.text.split()) > 40:
-            score *= 0.9
-        picks.append(_Pick(claim, best, reports, score))
+        found.append(Candidate(claim, best, reports, features(analysis, stats, claim, best)))
+    return found
+
+
+def _score_claims(analysis: Analysis, settings: Settings) -> list[_Pick]:
+    """Candidates with their salience, best first."""
+    model = load_model() if settings.salience == "learned" else None
+    picks = [
+        _Pick(
+            c.claim,
+            c.sentence,
+            c.report_ids,
+            model.score(c.features) if model else heuristic(c.features),
+        )
+        for c in candidates(analysis)
+    ]
     return sorted(picks, key=lambda p: (-p.score, p.claim.id))
 
 
@@ -367,7 +380,7 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
     if not analysis.reports:
         raise ComposeError("no reports to brief")
     numbers = _numbering(analysis.reports)
-    picks = _score_claims(analysis)
+    picks = _score_claims(analysis, settings)
     if not picks:
         raise ComposeError(
             "no sentence in these reports can stand alone in a brief "

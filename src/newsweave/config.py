@@ -10,6 +10,7 @@ from pathlib import Path
 from newsweave.errors import ConfigError
 
 EMBEDDERS = ("hybrid", "wordllama", "lexical")
+SALIENCE = ("learned", "heuristic")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class Settings:
     max_body_sentences: int = 6
     max_words: int | None = None
     max_analysis_sentences: int = 2
+    # "learned": the shipped model (scripts/train_salience.py); "heuristic": hand-set weights.
+    salience: str = "learned"
 
     @property
     def db_path(self) -> Path:
@@ -46,6 +49,8 @@ def validate(settings: Settings) -> Settings:
     """Reject values that cannot work, with a message naming the setting."""
     if settings.embedder not in EMBEDDERS:
         raise ConfigError(f"embedder {settings.embedder!r} is not one of: {', '.join(EMBEDDERS)}")
+    if settings.salience not in SALIENCE:
+        raise ConfigError(f"salience {settings.salience!r} is not one of: {', '.join(SALIENCE)}")
     if settings.max_body_sentences < 1:
         raise ConfigError("max_body_sentences must be at least 1")
     if settings.max_words is not None and settings.max_words < 10:
