@@ -78,3 +78,17 @@ def test_candidates(text: str, ok: bool) -> None:
 def test_quotation_without_its_speaker_is_not_a_candidate() -> None:
     assert not is_candidate('"I did not notice it with the name being so long."')
     assert is_candidate('"I did not notice it at all," the usher said on Sunday.')
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("Ben Shapiro drew controversy after he guest wrote the Playbook newsletter.", True),
+        ("Just fill in your contact details in the form below to join our mailing list.", False),
+        ("These crawls are part of an effort to archive pages as they are created.", False),
+        ("The company said its new copyright policy takes effect on Monday.", True),
+        ("To subscribe to Capitol Fax, click here to get started today.", False),
+    ],
+)
+def test_page_furniture_is_not_a_candidate(text: str, ok: bool) -> None:
+    assert is_candidate(text) is ok

@@ -24,11 +24,14 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _FOOTNOTE = re.compile(r"\[(?:\d{1,3}|citation needed|[a-z])\]")
 # Page furniture that scrapers leave in article text: never a sentence of a brief.
 _BOILERPLATE = re.compile(
-    r"click here|subscribe|newsletter|mailing list|sign up|log in|cookies?\b|"
-    r"all rights reserved|copyright|©|advertisement|follow us|share this|"
-    r"internet archive|web crawl|these crawls|this video|video is represented|"
-    r"tweet with a location|getty images|ap photo|\(associated press\)|photo:|file photo|"
-    r"image caption|read more|related:|contact details|terms of (?:use|service)",
+    r"click here|\bsign up (?:for|to|now|today)\b|\bsubscribe (?:to|for|now|today)\b|"
+    r"\bnewsletters?\b.{0,40}\b(?:inbox|e-?mail address)|\bmailing list\b|"
+    r"\buses? cookies\b|\bcookie (?:policy|settings)\b|all rights reserved|©|"
+    r"^advertisement\b|\bfollow us on\b|\bshare this (?:article|story|video)\b|"
+    r"internet archive|web crawl|these crawls|video is represented|"
+    r"tweet with a location|getty images|\bap photo\b|\(associated press\)|\bphoto:|"
+    r"\bfile photo\b|image caption|^read more\b|^related:|contact details|"
+    r"terms of (?:use|service)|enable javascript|your browser",
     re.IGNORECASE,
 )
 # Openers that lean on a sentence the brief may not carry ("But it ...", "These ...").
