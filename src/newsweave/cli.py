@@ -64,7 +64,7 @@ def main(ctx: click.Context, home: Path | None, embedder: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
 @click.option("--sentences", type=int, help="Most body sentences (default 6).")
-@click.option("--words", type=int, help="Most words in the body.")
+@click.option("--words", type=int, help="Most words in the whole brief (replaces --sentences).")
 @click.option("--no-store", is_flag=True, help="Do not write reports or the brief to the database.")
 @click.pass_context
 def brief(
@@ -115,3 +115,87 @@ def demo(ctx: click.Context, html_out: Path) -> None:
         _write(render(run.brief, "html"), html_out)
     except NewsweaveError as error:
         _fail(error)
+
+
+def _progress(done: int) -> None:
+    # Full runs take minutes: a line on stderr now and then shows the run is alive.
+    if done % 50 == 0:
+        click.echo(f"{done} clusters done", err=True)
+
+
+@main.command("eval")
+@click.option(
+    "--multinews",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A Multi-News CSV (documents, summary).",
+)
+@click.option(
+    "--allsides",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An AllSides NeuS folder holding SPLIT.source and SPLIT.target.",
+)
+@click.option("--split", default="val", show_default=True, help="AllSides split to read.")
+@click.option(
+    "--jsonl",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='JSON lines: {"id", "documents": [...], "reference"}.',
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N clusters.")
+@click.option(
+    "--words", type=click.IntRange(min=1), help="Word budget (default: the reference's length)."
+)
+@click.option(
+    "--systems",
+    default="newsweave,lead,lexrank,textrank,lsa,oracle",
+    show_default=True,
+    help="Comma-separated systems to run.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the summary and per-cluster scores here.",
+)
+@click.pass_context
+def eval_(
+    ctx: click.Context,
+    multinews: Path | None,
+    allsides: Path | None,
+    split: str,
+    jsonl: Path | None,
+    limit: int | None,
+    words: int | None,
+    systems: str,
+    json_out: Path | None,
+) -> None:
+    """Score newsweave and extractive peers with ROUGE against reference summaries."""
+    import json
+
+    from newsweave import evaluate as ev
+
+    if sum(x is not None for x in (multinews, allsides, jsonl)) != 1:
+        raise click.UsageError("give exactly one of --multinews, --allsides, --jsonl")
+    try:
+        names = ev.parse_system_names(systems)
+    except NewsweaveError as error:
+        raise click.BadParameter(str(error), param_hint="--systems") from None
+    try:
+        ev.require_extra(names)
+        clusters = ev.dataset_clusters(
+            multinews=multinews, allsides=allsides, split=split, jsonl=jsonl
+        )
+        registry = ev.make_systems(names, _settings(ctx))
+        result = ev.evaluate(
+            clusters,
+            registry,
+            budget_words=words,
+            limit=limit,
+            progress=_progress,
+        )
+    except NewsweaveError as error:
+        _fail(error)
+    click.echo(ev.format_table(result))
+    for row in [r for r in result.rows if r.error][:5]:
+        click.echo(f"failed: {row.system} on cluster {row.id}: {row.error}", err=True)
+    if json_out is not None:
+        _write(json.dumps(ev.result_to_json(result), indent=1) + "\n", json_out)

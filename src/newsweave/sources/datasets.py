@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 import csv
+import itertools
+import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ class Cluster:
     id: str
     documents: tuple[str, ...]
     reference: str
+    titles: tuple[str, ...] = ()  # the articles' headlines when the set has them, else ()
 
 
 def read_multinews(path: Path) -> Iterator[Cluster]:
@@ -41,6 +45,121 @@ def read_multinews(path: Path) -> Iterator[Cluster]:
         raise InputError(str(path), f"cannot read: {exc}") from exc
 
 
+# AllSides NeuS markers: each article is "TITLE=> <headline>. ARTICLE=> <lead>".
+_SEP = " [SEP] "
+_ALLSIDES_ARTICLE = re.compile(r"^\s*TITLE=>(?P<title>.*?)ARTICLE=>(?P<text>.*)$", re.DOTALL)
+_MARKER = re.compile(r"\s*(?:TITLE|ARTICLE)=>\s*")
+
+
+def _headline(raw: str) -> str:
+    """A NeuS headline without the period the format appends ("Title." -> "Title")."""
+    title = " ".join(raw.split())
+    return title[:-1].rstrip() if title.endswith(".") else title
+
+
+def _as_sentence(headline: str) -> str:
+    """A headline ending like a sentence, so it reads (and splits) as one."""
+    return headline if not headline or headline[-1] in ".!?\"”'’" else headline + "."
+
+
+def parse_allsides_source(line: str, where: str = "") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Titles and lead texts of one `*.source` line; articles with an empty lead are left out."""
+    titles: list[str] = []
+    texts: list[str] = []
+    for part in line.split(_SEP):
+        match = _ALLSIDES_ARTICLE.match(part)
+        if match is None:
+            raise InputError(where, "article without 'TITLE=> ... ARTICLE=> ...' markers")
+        text = " ".join(match.group("text").split())
+        # A few stories carry an article with a headline but no lead: nothing to summarise.
+        if text:
+            titles.append(_headline(match.group("title")))
+            texts.append(text)
+    return tuple(titles), tuple(texts)
+
+
+def parse_allsides_target(line: str) -> str:
+    """The reference of one `*.target` line: its title as a sentence, then its article text.
+
+    The editors' roundup has a headline and a text; the headline is kept (as the opening
+    sentence) because it is part of what the editors wrote, and the markers are removed.
+    """
+    match = _ALLSIDES_ARTICLE.match(line)
+    if match is None:
+        return " ".join(_MARKER.sub(" ", line).split())
+    title = _as_sentence(_headline(match.group("title")))
+    return " ".join(f"{title} {match.group('text')}".split())
+
+
+def read_allsides(source: Path, target: Path) -> Iterator[Cluster]:
+    """The stories of an AllSides NeuS split; the id is the 1-based line number."""
+    try:
+        with (
+            source.open(encoding="utf-8", newline="\n") as sources,
+            target.open(encoding="utf-8", newline="\n") as targets,
+        ):
+            pairs = itertools.zip_longest(sources, targets)
+            for lineno, (src, tgt) in enumerate(pairs, start=1):
+                src, tgt = (src or "").rstrip("\r\n"), (tgt or "").rstrip("\r\n")
+                if not src.strip() and not tgt.strip():
+                    continue
+                # Source and target pair by line number: a story on one side only means the
+                # files are out of step (or one is cut short), so every pairing after is off.
+                if not src.strip() or not tgt.strip():
+                    other = target if src.strip() else source
+                    raise InputError(
+                        f"{other}:{lineno}", "no story on this line; the other file has one"
+                    )
+                titles, texts = parse_allsides_source(src, f"{source}:{lineno}")
+                if not texts:
+                    raise InputError(f"{source}:{lineno}", "no article with text")
+                yield Cluster(str(lineno), texts, parse_allsides_target(tgt), titles)
+    except OSError as exc:
+        raise InputError(str(exc.filename or source), f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source} or {target}", f"not valid UTF-8: {exc}") from exc
+
+
+def read_jsonl_clusters(path: Path) -> Iterator[Cluster]:
+    """Clusters from JSON lines `{"id", "documents": [...], "reference"}`; blank lines skipped.
+
+    `id` is optional and defaults to the 1-based line number.
+    """
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for lineno, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield _jsonl_cluster(line, f"{path}:{lineno}", str(lineno))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not valid UTF-8: {exc}") from exc
+
+
+def _jsonl_cluster(line: str, where: str, default_id: str) -> Cluster:
+    """One JSONL cluster, or an InputError naming path:line and what is wrong."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(where, f"invalid JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise InputError(where, "not a JSON object")
+    documents = data.get("documents")
+    if (
+        not isinstance(documents, list)
+        or not documents
+        or not all(isinstance(d, str) for d in documents)
+    ):
+        raise InputError(where, "'documents' must be a non-empty list of strings")
+    reference = data.get("reference")
+    if not isinstance(reference, str) or not reference.strip():
+        raise InputError(where, "'reference' must be a non-empty string")
+    cluster_id = data.get("id", default_id)
+    if not isinstance(cluster_id, str | int) or isinstance(cluster_id, bool):
+        raise InputError(where, "'id' must be a string or an integer")
+    return Cluster(str(cluster_id), tuple(documents), reference)
+
+
 def article_title(text: str) -> str:
     """An untitled article's first words: its first non-empty line, cut to TITLE_WORDS words.
 
@@ -52,7 +171,10 @@ def article_title(text: str) -> str:
 
 
 def cluster_reports(cluster: Cluster, origin: str = "dataset") -> list[Report]:
-    """One undated Report per article ("Article N"); ids unique even if an article repeats."""
+    """One undated Report per article ("Article N"); ids unique even if an article repeats.
+
+    The title is the set's headline when the cluster has titles, else the article's first words.
+    """
     reports = []
     seen: set[str] = set()
     for n, text in enumerate(cluster.documents, start=1):
@@ -64,7 +186,7 @@ def cluster_reports(cluster: Cluster, origin: str = "dataset") -> list[Report]:
             Report(
                 id=rid,
                 outlet=f"Article {n}",
-                title=article_title(text),
+                title=cluster.titles[n - 1] if n <= len(cluster.titles) else article_title(text),
                 text=text,
                 origin=f"{origin}:{cluster.id}:{n}",
             )
