@@ -239,3 +239,9 @@ def test_death_toll_conflict_and_no_citation_to_the_other_figure(
     text = " ".join(s.text for s in brief.sentences)
     assert "Sunday, March 8, 2026" in text
     assert "on Sunday " not in text and "on Sunday." not in text
+
+
+def test_reporting_never_asserts_the_minority_side(brief: Brief) -> None:
+    for sentence in (brief.lede, *brief.body):
+        if sentence.role != "conflict":
+            assert "Dushanbe" not in sentence.text and "two months" not in sentence.text

@@ -137,26 +137,27 @@ class Candidate:
 
 
 def candidates(analysis: Analysis) -> list[Candidate]:
-    """Every claim that has a sentence able to stand alone in a brief."""
-    emb = analysis.embeddings
+    """The versions of each claim that the most independent sources back, as brief candidates.
+
+    A claim's wording is never one that fewer outlets support (the minority side of a
+    disagreement is stated in the conflict sentence instead); among equally backed versions
+    the salience model chooses, and the selection takes one per claim.
+    """
     stats = story_stats(analysis)
     found = []
     for claim in analysis.claims:
-        able = [s for s in claim.sentences if is_candidate(s.text)]
-        if not able:
+        versions = [
+            (s, _complete_support(analysis, s, supporting(analysis, claim, s)))
+            for s in claim.sentences
+            if is_candidate(s.text)
+        ]
+        if not versions:
             continue
-        # The sentence most like the others of its claim, preferring the majority wording.
-        rows = [analysis.index[s] for s in claim.sentences]
-        inner = emb[[analysis.index[s] for s in able]] @ emb[rows].T
-        best = able[int(np.argmax(inner.mean(axis=1)))]
-        reports = supporting(analysis, claim, best)
-        # The claim's strongest version is the one most independent outlets support.
-        for sentence in able:
-            alt = supporting(analysis, claim, sentence)
-            if analysis.independent(alt) > analysis.independent(reports):
-                best, reports = sentence, alt
-        reports = _complete_support(analysis, best, reports)
-        found.append(Candidate(claim, best, reports, features(analysis, stats, claim, best)))
+        most = max(analysis.independent(reports) for _, reports in versions)
+        for sentence, reports in versions:
+            if analysis.independent(reports) == most:
+                x = features(analysis, stats, claim, sentence, reports)
+                found.append(Candidate(claim, sentence, reports, x))
     return found
 
 
@@ -332,9 +333,15 @@ def _choose_lede(picks: Sequence[_Pick]) -> _Pick:
 
 
 def _select(
-    picks: Sequence[_Pick], analysis: Analysis, settings: Settings
+    picks: Sequence[_Pick], analysis: Analysis, settings: Settings, budget: int | None
 ) -> tuple[list[_Pick], list[_Pick]]:
-    """Reporting picks (lede included) and analysis picks, best first, nothing said twice."""
+    """Reporting picks (lede included) and analysis picks, best first, nothing said twice.
+
+    Without a word budget the body holds at most max_body_sentences after the lede; with one,
+    sentences are added while they fit (the first always is), or, with settings.fill, until
+    the budget is spent, the last one running over (for benchmarks that cut every system's
+    text at the budget).
+    """
     emb = analysis.embeddings
     chosen: list[tuple[str, np.ndarray]] = []
     # Every conflict will be stated, so its values are said before any sentence is chosen.
@@ -342,22 +349,28 @@ def _select(
     body: list[_Pick] = []
     interpretive: list[_Pick] = []
     words = 0
+    claims: set[int] = set()
     for pick in picks:
         vector = emb[analysis.index[pick.sentence]]
+        if pick.claim.id in claims:
+            continue  # another version of a claim already chosen
         if _redundant(pick.sentence.text, vector, chosen, analysis.thresholds.redundant, said):
             continue
-        if body and _ANALYSIS_CUE.search(pick.sentence.text):
-            if len(interpretive) < settings.max_analysis_sentences:
-                interpretive.append(pick)
-                chosen.append((pick.sentence.text, vector))
-            continue
         n_words = len(pick.sentence.text.split())
-        if len(body) > settings.max_body_sentences:  # the lede comes on top of the body
+        if budget is not None and words >= budget:
+            break
+        if budget is not None and chosen and words + n_words > budget and not settings.fill:
             continue
-        if settings.max_words and body and words + n_words > settings.max_words:
-            continue
-        body.append(pick)
+        if body and _ANALYSIS_CUE.search(pick.sentence.text):
+            if len(interpretive) >= settings.max_analysis_sentences:
+                continue
+            interpretive.append(pick)
+        elif budget is None and len(body) > settings.max_body_sentences:
+            continue  # the lede comes on top of the body
+        else:
+            body.append(pick)
         chosen.append((pick.sentence.text, vector))
+        claims.add(pick.claim.id)
         words += n_words
     return body, interpretive
 
@@ -386,7 +399,20 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
             "no sentence in these reports can stand alone in a brief "
             "(too short, cut off, or not prose)"
         )
-    body_picks, analysis_picks = _select(picks, analysis, settings)
+    conflict_words = sum(
+        len(_conflict_sentence(c, analysis, numbers).split()) for c in analysis.conflicts
+    )
+    coverage: BriefSentence | None = _coverage_sentence(analysis, numbers)
+    budget = None
+    if settings.max_words is not None:
+        # The budget is for the whole brief (conflicts are always stated).
+        budget = max(1, settings.max_words - conflict_words)
+    body_picks, analysis_picks = _select(picks, analysis, settings, budget)
+    if budget is not None and coverage is not None:
+        # The coverage note is the first thing a tight budget leaves out.
+        used = sum(len(p.sentence.text.split()) for p in (*body_picks, *analysis_picks))
+        if used + len(coverage.text.split()) > budget:
+            coverage = None
     lede = _choose_lede(body_picks)
     rest = [p for p in body_picks if p is not lede]
     # Reporting reads in story order: earliest position in the sources first.
@@ -420,7 +446,8 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
     for conflicts in conflicts_by_claim.values():
         body.extend(_conflict_line(c, analysis, numbers) for c in conflicts)
     analysis_sentences = [sentence(p, "analysis") for p in analysis_picks]
-    analysis_sentences.append(_coverage_sentence(analysis, numbers))
+    if coverage is not None:
+        analysis_sentences.append(coverage)
     sources = tuple(
         Source(
             number=numbers[r.id],

@@ -23,8 +23,11 @@ class Settings:
     max_body_sentences: int = 6
     max_words: int | None = None
     max_analysis_sentences: int = 2
-    # "learned": the shipped model (scripts/train_salience.py); "heuristic": hand-set weights.
-    salience: str = "learned"
+    # "heuristic": hand-set weights (the default: better on Multi-News, see docs/benchmarks.md);
+    # "learned": the model fitted on AllSides train by scripts/train_salience.py.
+    salience: str = "heuristic"
+    # Benchmarks cut every system's text at the budget: fill it rather than stop short.
+    fill: bool = False
 
     @property
     def db_path(self) -> Path:

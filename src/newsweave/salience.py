@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 
@@ -22,6 +23,7 @@ from newsweave.text.sentences import stands_alone
 FEATURES = (
     "support",  # share of the story's independent sources that make the claim
     "log_sources",  # log(1 + independent sources making the claim)
+    "backing",  # share of the claim's independent sources that support this very wording
     "centrality",  # mean cosine of the claim's sentences to the story centroid
     "position",  # earliest relative position of the claim in a report (0 = first)
     "log_index",  # log(1 + earliest sentence index)
@@ -32,6 +34,8 @@ FEATURES = (
     "quote",  # 1 when the sentence holds a quotation
     "digits",  # 1 when the sentence holds a figure
     "capitals",  # share of capitalised words (names) after the first
+    "own_position",  # this sentence's relative position in its report
+    "own_opens",  # 1 when this sentence opens its report
 )
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _STOP = frozenset(
@@ -66,7 +70,13 @@ def story_stats(analysis: Analysis) -> StoryStats:
     return StoryStats(centrality, titles, max(1, len(set(analysis.groups.values()))))
 
 
-def features(analysis: Analysis, stats: StoryStats, claim: Claim, sentence: Sentence) -> np.ndarray:
+def features(
+    analysis: Analysis,
+    stats: StoryStats,
+    claim: Claim,
+    sentence: Sentence,
+    supporters: Sequence[str],
+) -> np.ndarray:
     """The feature vector of one claim written as one of its sentences (order of FEATURES)."""
     sources = analysis.independent(claim.report_ids)
     words = sentence.text.split()
@@ -76,6 +86,7 @@ def features(analysis: Analysis, stats: StoryStats, claim: Claim, sentence: Sent
         [
             sources / stats.total_groups,
             math.log1p(sources),
+            analysis.independent(supporters) / max(1, sources),
             float(np.mean([stats.centrality[analysis.index[s]] for s in claim.sentences])),
             min(s.position for s in claim.sentences),
             math.log1p(min(s.index for s in claim.sentences)),
@@ -86,6 +97,8 @@ def features(analysis: Analysis, stats: StoryStats, claim: Claim, sentence: Sent
             float(any(q in sentence.text for q in '"“”')),
             float(any(c.isdigit() for c in sentence.text)),
             capitals,
+            sentence.position,
+            float(sentence.index == 0),
         ],
         dtype=np.float64,
     )
