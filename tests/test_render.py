@@ -121,8 +121,20 @@ def test_markdown_structure_and_markers() -> None:
     sources = lines.index("## Sources")
     assert analysis < sources
     analysis_text = "\n".join(lines[analysis + 1 : sources]).strip()
-    assert analysis_text == "Two of the three reports carry the same wire text. [1, 2]"
+    assert analysis_text == (
+        "Two of the three reports carry the same wire text. [1, 2] (1, 2: same wire text)"
+    )
     assert md.endswith("\n") and not md.endswith("\n\n")
+
+
+def test_citations_of_wire_copies_say_so() -> None:
+    brief = make_brief()
+    md = render_markdown(brief)
+    assert "At least 12 people were killed. [1, 2] (1, 2: same wire text)" in md
+    assert "Rescue teams reached the valley by noon. [3]" in md
+    assert "Rescue teams reached the valley by noon. [3] (" not in md
+    html = render_html(brief)
+    assert "(1, 2: same wire text)" in html
 
 
 def test_markdown_source_list() -> None:

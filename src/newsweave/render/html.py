@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -18,6 +18,7 @@ from newsweave.render import (
     format_timestamp,
     has_inline_citations,
     paragraphs,
+    wire_note,
 )
 
 # Only plain web addresses become links; javascript:, data:, file: and the like stay text.
@@ -56,7 +57,9 @@ def citations_html(citations: Iterable[int], valid: Container[int]) -> Markup:
     return Markup('<sup class="cite">[') + Markup(", ").join(parts) + Markup("]</sup>")
 
 
-def sentence_html(s: BriefSentence, valid: Container[int]) -> Markup:
+def sentence_html(
+    s: BriefSentence, valid: Container[int], sources: Sequence[Source] = ()
+) -> Markup:
     """One sentence, escaped, with its citations as links to the source list.
 
     A conflict sentence carries its markers inline ("… Bishkek [1, 2]; … Dushanbe [3]");
@@ -74,15 +77,17 @@ def sentence_html(s: BriefSentence, valid: Container[int]) -> Markup:
 
         # The escaped text keeps digits, commas and brackets as they were, so the groups match.
         return Markup(CITATION_GROUP.sub(link, str(text)))
-    return text + citations_html(s.citations, valid)
+    return text + citations_html(s.citations, valid) + escape(wire_note(s.citations, sources))
 
 
-def _paragraphs(sentences: tuple[BriefSentence, ...], valid: Container[int]) -> list[Any]:
+def _paragraphs(
+    sentences: tuple[BriefSentence, ...], valid: Container[int], sources: Sequence[Source]
+) -> list[Any]:
     """Paragraphs for the template: their HTML and whether they state a disagreement."""
     return [
         {
             "conflict": len(p) == 1 and p[0].role == "conflict",
-            "html": Markup(" ").join(sentence_html(s, valid) for s in p),
+            "html": Markup(" ").join(sentence_html(s, valid, sources) for s in p),
         }
         for p in paragraphs(sentences)
     ]
@@ -131,10 +136,10 @@ def render_html(brief: Brief) -> str:
     template = _environment().get_template("brief.html")
     return template.render(
         headline=brief.headline,
-        lede=sentence_html(brief.lede, valid),
-        body=_paragraphs(brief.body, valid),
+        lede=sentence_html(brief.lede, valid, brief.sources),
+        body=_paragraphs(brief.body, valid, brief.sources),
         conflicts=_conflicts(brief.conflicts, valid),
-        analysis=_paragraphs(brief.analysis, valid),
+        analysis=_paragraphs(brief.analysis, valid, brief.sources),
         sources=_sources(brief.sources, valid),
         notes=list(brief.notes),
         created_iso=brief.created_at.isoformat(),

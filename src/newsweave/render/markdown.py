@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from newsweave.records import Brief, BriefSentence, Source
 from newsweave.render import (
@@ -11,6 +12,7 @@ from newsweave.render import (
     format_date,
     has_inline_citations,
     paragraphs,
+    wire_note,
 )
 
 CONFLICT_PREFIX = "**Disagreement:**"
@@ -55,22 +57,25 @@ def _escape_block_start(match: re.Match[str]) -> str:
     return match.group(3) + "\\" + match.group(4)
 
 
-def sentence_markdown(s: BriefSentence) -> str:
+def sentence_markdown(s: BriefSentence, sources: Sequence[Source] = ()) -> str:
     """One sentence with its citation marker, e.g. "The quake struck at dawn. [1, 2]".
 
     A conflict sentence carries a marker after each side already ("… Bishkek [1, 2]; …
-    Dushanbe [3]"), so it gets no extra marker unless its text has none at all.
+    Dushanbe [3]"), so it gets no extra marker unless its text has none at all. Cited wire
+    copies are named: "[1, 2, 4] (1, 2: same wire text)".
     """
     text = escape_markdown(s.text)
     if s.role == "conflict" and has_inline_citations(s.text):
         return text
     marker = citation_marker(s.citations)
-    return f"{text} {marker}" if marker else text
+    if not marker:
+        return text
+    return f"{text} {marker}{wire_note(s.citations, sources)}"
 
 
-def paragraph_markdown(sentences: tuple[BriefSentence, ...]) -> str:
+def paragraph_markdown(sentences: tuple[BriefSentence, ...], sources: Sequence[Source] = ()) -> str:
     """A paragraph of sentences; a conflict sentence is labelled as a disagreement."""
-    text = " ".join(sentence_markdown(s) for s in sentences)
+    text = " ".join(sentence_markdown(s, sources) for s in sentences)
     if len(sentences) == 1 and sentences[0].role == "conflict":
         return f"{CONFLICT_PREFIX} {text}"
     return text
@@ -92,11 +97,12 @@ def source_markdown(source: Source) -> str:
 
 def render_markdown(brief: Brief) -> str:
     """The whole brief as Markdown, ending with one newline."""
-    blocks = [f"# {escape_markdown(brief.headline)}", sentence_markdown(brief.lede)]
-    blocks += [paragraph_markdown(p) for p in paragraphs(brief.body)]
+    src = brief.sources
+    blocks = [f"# {escape_markdown(brief.headline)}", sentence_markdown(brief.lede, src)]
+    blocks += [paragraph_markdown(p, src) for p in paragraphs(brief.body)]
     if brief.analysis:
         blocks.append("## Analysis")
-        blocks += [paragraph_markdown(p) for p in paragraphs(brief.analysis)]
+        blocks += [paragraph_markdown(p, src) for p in paragraphs(brief.analysis)]
     blocks.append("## Sources")
     sources = sorted(brief.sources, key=lambda s: s.number)
     blocks.append("\n".join(source_markdown(s) for s in sources))
