@@ -97,7 +97,7 @@ def test_open_creates_folders_and_sets_pragmas(db: Path) -> None:
 
 def test_migrations_are_recorded_by_name(store: Store) -> None:
     assert store.migrations_applied() == [name for name, _ in MIGRATIONS]
-    assert store.migrations_applied() == ["m001_reports", "m002_briefs"]
+    assert store.migrations_applied() == ["m001_reports", "m002_briefs", "m003_stories"]
 
 
 def test_reopen_applies_only_new_migrations(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,19 +112,19 @@ def test_reopen_applies_only_new_migrations(db: Path, monkeypatch: pytest.Monkey
 
         return run
 
-    def m003_extra(conn: sqlite3.Connection) -> None:
-        calls.append("m003_extra")
+    def m099_extra(conn: sqlite3.Connection) -> None:
+        calls.append("m099_extra")
         conn.execute("CREATE TABLE extra (x INTEGER)")
 
-    patched = (*((name, counted(name, m)) for name, m in MIGRATIONS), ("m003_extra", m003_extra))
+    patched = (*((name, counted(name, m)) for name, m in MIGRATIONS), ("m099_extra", m099_extra))
     monkeypatch.setattr(store_module, "MIGRATIONS", patched)
 
     with Store.open(db) as store:
-        assert calls == ["m003_extra"]
-        assert store.migrations_applied() == ["m001_reports", "m002_briefs", "m003_extra"]
+        assert calls == ["m099_extra"]
+        assert store.migrations_applied() == [*(name for name, _ in MIGRATIONS), "m099_extra"]
     with Store.open(db):
         pass
-    assert calls == ["m003_extra"]
+    assert calls == ["m099_extra"]
 
 
 def test_applied_at_is_not_rewritten_on_reopen(db: Path) -> None:
@@ -150,12 +150,12 @@ def test_failing_migration_is_rolled_back_and_not_recorded(
     with Store.open(db):
         pass
 
-    def m003_broken(conn: sqlite3.Connection) -> None:
+    def m099_broken(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE half_done (x INTEGER)")
         conn.execute("INSERT INTO no_such_table VALUES (1)")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, ("m003_broken", m003_broken)))
-    with pytest.raises(StoreError, match="m003_broken"):
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, ("m099_broken", m099_broken)))
+    with pytest.raises(StoreError, match="m099_broken"):
         Store.open(db)
 
     conn = sqlite3.connect(db)
@@ -165,17 +165,17 @@ def test_failing_migration_is_rolled_back_and_not_recorded(
     finally:
         conn.close()
     assert "half_done" not in tables
-    assert names == ["m001_reports", "m002_briefs"]
+    assert names == [name for name, _ in MIGRATIONS]
 
 
 def test_database_from_newer_version_is_refused(db: Path) -> None:
     with Store.open(db):
         pass
     conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO _migrations VALUES ('m099_future', '2030-01-01T00:00:00+00:00')")
+    conn.execute("INSERT INTO _migrations VALUES ('m999_future', '2030-01-01T00:00:00+00:00')")
     conn.commit()
     conn.close()
-    with pytest.raises(StoreError, match=r"newer than this newsweave.*'m099_future'"):
+    with pytest.raises(StoreError, match=r"newer than this newsweave.*'m999_future'"):
         Store.open(db)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -60,7 +61,11 @@ def main(ctx: click.Context, home: Path | None, embedder: str | None) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--story", "story_id", help="Print the stored brief of this story instead.")
+@click.option(
+    "--version", "version", type=click.IntRange(min=1), help="With --story: this version."
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
 @click.option("--sentences", type=int, help="Most body sentences (default 6).")
@@ -70,15 +75,33 @@ def main(ctx: click.Context, home: Path | None, embedder: str | None) -> None:
 def brief(
     ctx: click.Context,
     paths: tuple[Path, ...],
+    story_id: str | None,
+    version: int | None,
     fmt: str,
     out: Path | None,
     sentences: int | None,
     words: int | None,
     no_store: bool,
 ) -> None:
-    """Brief the reports in PATHS (files or folders: .txt .md .html .json .jsonl)."""
-    from newsweave.pipeline import brief_paths
+    """Brief the reports in PATHS (.txt .md .html .json .jsonl), or print a story's brief."""
     from newsweave.render import render
+
+    if bool(paths) == (story_id is not None):
+        raise click.UsageError("give either PATHS or --story, not both and not neither")
+    if story_id is None and version is not None:
+        raise click.UsageError("--version needs --story")
+    if story_id is not None:
+        if sentences or words or no_store:
+            raise click.UsageError("--sentences, --words and --no-store need PATHS")
+        from newsweave.library import story_brief
+
+        try:
+            _write(render(story_brief(_settings(ctx), story_id, version), fmt), out)
+        except NewsweaveError as error:
+            _fail(error)
+        return
+
+    from newsweave.pipeline import brief_paths
 
     try:
         settings = _settings(ctx).with_(
@@ -92,6 +115,85 @@ def brief(
         click.echo(f"skipped {problem.origin}: {problem.reason}", err=True)
     if run.problems:
         sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=-1.0, max=2.0),
+    help="Score a report needs to join a story (default: the story index's).",
+)
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], threshold: float | None) -> None:
+    """Store the reports in PATHS, file them under stories and re-brief the stories that grew."""
+    from newsweave.library import ingest as ingest_paths
+    from newsweave.stories import StorySettings
+
+    story_settings = StorySettings() if threshold is None else StorySettings(threshold=threshold)
+    try:
+        run = ingest_paths(list(paths), _settings(ctx), story_settings)
+    except NewsweaveError as error:
+        _fail(error)
+    click.echo(
+        f"reports: {len(run.reports_new)} new, {len(run.reports_existing)} already stored; "
+        f"stories: {len(run.stories_new)} new, {len(run.stories_updated)} updated; "
+        f"briefs made: {len(run.briefs)}"
+    )
+    for made in run.briefs:
+        click.echo(f"  {made.story_id} v{made.version}: {made.headline}")
+    for problem in run.problems:
+        click.echo(f"skipped {problem.origin}: {problem.reason}", err=True)
+    for failure in run.failures:
+        click.echo(f"no brief for story {failure.origin}: {failure.reason}", err=True)
+    if run.problems or run.failures:
+        sys.exit(EXIT_SKIPPED)
+
+
+def _time(moment: datetime | None) -> str:
+    return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M%z")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.pass_context
+def stories(ctx: click.Context, fmt: str, limit: int) -> None:
+    """List stories, newest activity first (json: with the ids and URLs of their reports)."""
+    import json
+
+    from newsweave.library import list_stories, stories_json
+
+    try:
+        if fmt == "json":
+            click.echo(
+                json.dumps(stories_json(_settings(ctx), limit), indent=2, ensure_ascii=False)
+            )
+            return
+        rows = list_stories(_settings(ctx), limit)
+    except NewsweaveError as error:
+        _fail(error)
+    header = ("id", "title", "reports", "outlets", "first report", "last report", "conflict")
+    lines = [header]
+    for row in rows:
+        title = row.title if len(row.title) <= 50 else row.title[:49] + "…"
+        outlets = "-" if row.independent_sources is None else str(row.independent_sources)
+        lines.append(
+            (
+                row.id,
+                title,
+                str(row.report_count),
+                outlets,
+                _time(row.first_published),
+                _time(row.last_published),
+                "yes" if row.has_conflicts else "no",
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
 
 
 @main.command()

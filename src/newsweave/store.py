@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from newsweave.errors import StoreError
 from newsweave.ids import content_hash
@@ -42,6 +43,35 @@ class StoredBrief:
     headline: str
     body_json: str
     report_ids: tuple[str, ...]
+    story_id: str | None = None  # the story this is a version of; None for a one-off brief
+    version: int | None = None  # 1, 2, ... within its story
+    changes: dict[str, Any] | None = None  # what changed since the story's previous version
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    """One story as listed: its reports' count and times, and flags from its latest brief."""
+
+    id: str
+    title: str
+    status: str  # "open" or "dormant"
+    created_at: datetime
+    last_report_at: datetime | None
+    report_count: int
+    first_published: datetime | None
+    last_published: datetime | None
+    latest_version: int | None  # None until a brief of the story is stored
+    independent_sources: int | None  # from the latest brief
+    has_conflicts: bool  # the latest brief states a disagreement
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """What an assign call changed: stories started, stories that gained reports, pairs stored."""
+
+    new_stories: tuple[str, ...]
+    updated_stories: tuple[str, ...]
+    added: tuple[tuple[str, str], ...]  # (report id, story id) pairs not stored before
 
 
 def m001_reports(conn: sqlite3.Connection) -> None:
@@ -96,11 +126,46 @@ def m002_briefs(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX brief_sources_report ON brief_sources(report_id)")
 
 
+def m003_stories(conn: sqlite3.Connection) -> None:
+    """Create stories and their reports; give briefs a story, a version and what changed."""
+    conn.execute(
+        """
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            last_report_at TEXT,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'dormant'))
+        )
+        """
+    )
+    conn.execute("CREATE INDEX stories_status ON stories(status)")
+    conn.execute(
+        """
+        CREATE TABLE story_reports (
+            story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            report_id TEXT NOT NULL UNIQUE REFERENCES reports(id),
+            added_at TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX story_reports_story ON story_reports(story_id)")
+    # A column added with REFERENCES must default to NULL, which these do.
+    conn.execute("ALTER TABLE briefs ADD COLUMN story_id TEXT REFERENCES stories(id)")
+    conn.execute("ALTER TABLE briefs ADD COLUMN version INTEGER")
+    conn.execute("ALTER TABLE briefs ADD COLUMN changes TEXT")
+    conn.execute(
+        "CREATE UNIQUE INDEX briefs_story_version ON briefs(story_id, version)"
+        " WHERE story_id IS NOT NULL"
+    )
+
+
 # Applied in this order; names are recorded in _migrations, so never rename or reorder
 # an entry once released, only append.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m001_reports", m001_reports),
     ("m002_briefs", m002_briefs),
+    ("m003_stories", m003_stories),
 )
 
 
@@ -121,6 +186,19 @@ def _parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     # Rows written by other tools may lack an offset; read them as UTC like we write them.
     return moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
+
+
+def _check_json(text: str, what: str) -> None:
+    """Raise StoreError unless text is JSON."""
+    try:
+        json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"{what} is not JSON: {exc}") from exc
+
+
+def _opt_time(text: str | None) -> datetime | None:
+    """A stored time, or None."""
+    return None if text is None else _parse_time(text)
 
 
 def _sort_key(report: Report) -> tuple[bool, datetime, str]:
@@ -353,37 +431,42 @@ class Store:
 
     def save_brief(self, brief: Brief, body_json: str) -> int:
         """Store a brief and its numbered sources in one transaction; return its id."""
-        try:
-            json.loads(body_json)
-        except (TypeError, ValueError) as exc:
-            raise StoreError(
-                f"cannot save brief {brief.headline!r}: body is not JSON: {exc}"
-            ) from exc
+        _check_json(body_json, f"cannot save brief {brief.headline!r}: body")
         with self._transaction("save brief") as conn:
-            missing = [
-                source.report_id
-                for source in brief.sources
-                if conn.execute(
-                    "SELECT 1 FROM reports WHERE id = ?", (source.report_id,)
-                ).fetchone()
-                is None
-            ]
-            if missing:
-                # Raising inside the transaction rolls it back, so nothing is written.
-                raise StoreError(
-                    f"cannot save brief {brief.headline!r}: it cites reports not in "
-                    f"database {self.path}: {', '.join(dict.fromkeys(missing))}"
-                )
-            cursor = conn.execute(
-                "INSERT INTO briefs (created_at, headline, body_json) VALUES (?, ?, ?)",
-                (_time_text(brief.created_at), brief.headline, body_json),
+            return self._insert_brief(conn, brief, body_json)
+
+    def _insert_brief(
+        self,
+        conn: sqlite3.Connection,
+        brief: Brief,
+        body_json: str,
+        story: tuple[str, int, str] | None = None,
+    ) -> int:
+        """Insert a brief and its sources inside the caller's transaction; return its id."""
+        missing = [
+            source.report_id
+            for source in brief.sources
+            if conn.execute("SELECT 1 FROM reports WHERE id = ?", (source.report_id,)).fetchone()
+            is None
+        ]
+        if missing:
+            # Raising inside the transaction rolls it back, so nothing is written.
+            raise StoreError(
+                f"cannot save brief {brief.headline!r}: it cites reports not in "
+                f"database {self.path}: {', '.join(dict.fromkeys(missing))}"
             )
-            brief_id = cursor.lastrowid
-            assert brief_id is not None  # always set after a single-row INSERT
-            conn.executemany(
-                "INSERT INTO brief_sources (brief_id, number, report_id) VALUES (?, ?, ?)",
-                [(brief_id, source.number, source.report_id) for source in brief.sources],
-            )
+        story_id, version, changes = story if story is not None else (None, None, None)
+        cursor = conn.execute(
+            "INSERT INTO briefs (created_at, headline, body_json, story_id, version, changes)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (_time_text(brief.created_at), brief.headline, body_json, story_id, version, changes),
+        )
+        brief_id = cursor.lastrowid
+        assert brief_id is not None  # always set after a single-row INSERT
+        conn.executemany(
+            "INSERT INTO brief_sources (brief_id, number, report_id) VALUES (?, ?, ?)",
+            [(brief_id, source.number, source.report_id) for source in brief.sources],
+        )
         return brief_id
 
     def _stored_brief(self, row: sqlite3.Row) -> StoredBrief:
@@ -398,6 +481,9 @@ class Store:
             headline=row["headline"],
             body_json=row["body_json"],
             report_ids=tuple(source["report_id"] for source in sources),
+            story_id=row["story_id"],
+            version=row["version"],
+            changes=None if row["changes"] is None else json.loads(row["changes"]),
         )
 
     def get_brief(self, brief_id: int) -> StoredBrief | None:
@@ -414,5 +500,212 @@ class Store:
             rows = conn.execute(
                 "SELECT * FROM briefs ORDER BY julianday(created_at) DESC, id DESC LIMIT ?",
                 (max(0, limit),),
+            ).fetchall()
+            return [self._stored_brief(row) for row in rows]
+
+    # -- stories ------------------------------------------------------------------
+
+    def assign(self, pairs: Sequence[tuple[str, str]]) -> Assigned:
+        """Put each (report id, story id) pair in one transaction, starting unknown stories."""
+        new_stories: list[str] = []
+        touched: list[str] = []
+        added: list[tuple[str, str]] = []
+        now = _now()
+        with self._transaction("assign reports to stories") as conn:
+            for report_id, story_id in pairs:
+                row = conn.execute(
+                    "SELECT story_id FROM story_reports WHERE report_id = ?", (report_id,)
+                ).fetchone()
+                if row is not None:
+                    if row["story_id"] != story_id:
+                        raise StoreError(
+                            f"cannot assign report {report_id} to story {story_id}: "
+                            f"it is already in story {row['story_id']}"
+                        )
+                    continue  # the same pair again: nothing to do
+                report = conn.execute(
+                    "SELECT title FROM reports WHERE id = ?", (report_id,)
+                ).fetchone()
+                if report is None:
+                    raise StoreError(
+                        f"cannot assign report {report_id} to story {story_id}: "
+                        f"no such report in database {self.path}"
+                    )
+                if (
+                    conn.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone()
+                    is None
+                ):
+                    # Until a brief is made, a story is called by its first report's title.
+                    conn.execute(
+                        "INSERT INTO stories (id, title, created_at, status)"
+                        " VALUES (?, ?, ?, 'open')",
+                        (story_id, report["title"], now),
+                    )
+                    new_stories.append(story_id)
+                conn.execute(
+                    "INSERT INTO story_reports (story_id, report_id, added_at) VALUES (?, ?, ?)",
+                    (story_id, report_id, now),
+                )
+                added.append((report_id, story_id))
+                touched.append(story_id)
+            for story_id in dict.fromkeys(touched):
+                # The latest report time (its publication, or when it was added if undated);
+                # julianday() reads the offsets, so times from different zones order truly.
+                conn.execute(
+                    "UPDATE stories SET status = 'open', last_report_at = ("
+                    " SELECT coalesce(r.published, sr.added_at) FROM story_reports sr"
+                    " JOIN reports r ON r.id = sr.report_id WHERE sr.story_id = stories.id"
+                    " ORDER BY julianday(coalesce(r.published, sr.added_at)) DESC LIMIT 1"
+                    ") WHERE id = ?",
+                    (story_id,),
+                )
+        fresh = set(new_stories)
+        updated = tuple(s for s in dict.fromkeys(touched) if s not in fresh)
+        return Assigned(tuple(new_stories), updated, tuple(added))
+
+    def mark_dormant(self, before: datetime) -> list[str]:
+        """Mark open stories whose last report is older than before as dormant; return their ids."""
+        with self._transaction("mark stories dormant") as conn:
+            rows = conn.execute(
+                "SELECT id FROM stories WHERE status = 'open' AND last_report_at IS NOT NULL"
+                " AND julianday(last_report_at) < julianday(?) ORDER BY id",
+                (_time_text(before),),
+            ).fetchall()
+            ids = [row["id"] for row in rows]
+            conn.executemany(
+                "UPDATE stories SET status = 'dormant' WHERE id = ?", [(i,) for i in ids]
+            )
+        return ids
+
+    _STORY_ROWS = """
+        SELECT s.*,
+            (SELECT count(*) FROM story_reports sr WHERE sr.story_id = s.id) AS report_count,
+            (SELECT r.published FROM story_reports sr JOIN reports r ON r.id = sr.report_id
+             WHERE sr.story_id = s.id AND r.published IS NOT NULL
+             ORDER BY julianday(r.published) LIMIT 1) AS first_published,
+            (SELECT r.published FROM story_reports sr JOIN reports r ON r.id = sr.report_id
+             WHERE sr.story_id = s.id AND r.published IS NOT NULL
+             ORDER BY julianday(r.published) DESC LIMIT 1) AS last_published,
+            (SELECT b.version FROM briefs b WHERE b.story_id = s.id
+             ORDER BY b.version DESC LIMIT 1) AS latest_version,
+            (SELECT b.body_json FROM briefs b WHERE b.story_id = s.id
+             ORDER BY b.version DESC LIMIT 1) AS latest_body
+        FROM stories s
+    """
+
+    @staticmethod
+    def _story_row(row: sqlite3.Row) -> StoryRow:
+        """A StoryRow from a row of _STORY_ROWS."""
+        independent: int | None = None
+        conflicts = False
+        if row["latest_body"] is not None:
+            body = json.loads(row["latest_body"])
+            if isinstance(body, dict):
+                found = body.get("independent_sources")
+                independent = found if isinstance(found, int) else None
+                conflicts = bool(body.get("conflicts"))
+        return StoryRow(
+            id=row["id"],
+            title=row["title"],
+            status=row["status"],
+            created_at=_parse_time(row["created_at"]),
+            last_report_at=_opt_time(row["last_report_at"]),
+            report_count=row["report_count"],
+            first_published=_opt_time(row["first_published"]),
+            last_published=_opt_time(row["last_published"]),
+            latest_version=row["latest_version"],
+            independent_sources=independent,
+            has_conflicts=conflicts,
+        )
+
+    def stories(self, limit: int = 50, offset: int = 0) -> list[StoryRow]:
+        """Stories, newest activity (latest report) first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                self._STORY_ROWS
+                + " ORDER BY s.last_report_at IS NULL, julianday(s.last_report_at) DESC,"
+                " julianday(s.created_at) DESC, s.id LIMIT ? OFFSET ?",
+                (max(0, limit), max(0, offset)),
+            ).fetchall()
+            return [self._story_row(row) for row in rows]
+
+    def story(self, story_id: str) -> StoryRow | None:
+        """The story with this id, or None."""
+        with self._reading() as conn:
+            row = conn.execute(self._STORY_ROWS + " WHERE s.id = ?", (story_id,)).fetchone()
+            return None if row is None else self._story_row(row)
+
+    def story_report_ids(self, story_id: str) -> list[str]:
+        """Ids of the story's reports in the order they joined it."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT report_id FROM story_reports WHERE story_id = ? ORDER BY rowid", (story_id,)
+            )
+            return [row["report_id"] for row in rows]
+
+    def story_reports(self, story_id: str) -> list[Report]:
+        """The story's reports by published time (undated last), then id."""
+        return sorted(self.reports(self.story_report_ids(story_id)), key=_sort_key)
+
+    def story_ids_of(self, report_ids: Sequence[str]) -> dict[str, str]:
+        """The story of each given report that is in one."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(report_ids))
+        with self._reading() as conn:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT report_id, story_id FROM story_reports WHERE report_id IN ({marks})",
+                    chunk,
+                )
+                found.update((row["report_id"], row["story_id"]) for row in rows)
+        return found
+
+    def open_story_reports(self, since: datetime | None = None) -> list[Report]:
+        """Every report of the open stories active since then (all open ones if None), in order."""
+        with self._reading() as conn:
+            query = (
+                "SELECT r.*, sr.rowid AS joined FROM stories s"
+                " JOIN story_reports sr ON sr.story_id = s.id"
+                " JOIN reports r ON r.id = sr.report_id WHERE s.status = 'open'"
+            )
+            params: tuple[str, ...] = ()
+            if since is not None:
+                query += " AND julianday(s.last_report_at) >= julianday(?)"
+                params = (_time_text(since),)
+            rows = conn.execute(query, params).fetchall()
+            # Published time, then the order they joined: the order they were first indexed in.
+            ordered = sorted(
+                rows, key=lambda row: (_sort_key(self._report(row))[:2], row["joined"])
+            )
+            return [self._report(row) for row in ordered]
+
+    def save_story_brief(
+        self, story_id: str, brief: Brief, body_json: str, changes: Mapping[str, Any]
+    ) -> int:
+        """Store a brief as the story's next version in one transaction; return the version."""
+        what = f"cannot save brief {brief.headline!r} of story {story_id}"
+        _check_json(body_json, f"{what}: body")
+        try:
+            changes_json = json.dumps(dict(changes), ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"{what}: changes cannot be written as JSON: {exc}") from exc
+        with self._transaction("save story brief") as conn:
+            if conn.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone() is None:
+                raise StoreError(f"{what}: no such story in database {self.path}")
+            last = conn.execute(
+                "SELECT max(version) FROM briefs WHERE story_id = ?", (story_id,)
+            ).fetchone()[0]
+            version = (last or 0) + 1
+            self._insert_brief(conn, brief, body_json, (story_id, version, changes_json))
+            conn.execute("UPDATE stories SET title = ? WHERE id = ?", (brief.headline, story_id))
+        return version
+
+    def story_briefs(self, story_id: str) -> list[StoredBrief]:
+        """Every stored version of the story's brief, oldest (version 1) first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT * FROM briefs WHERE story_id = ? ORDER BY version", (story_id,)
             ).fetchall()
             return [self._stored_brief(row) for row in rows]
