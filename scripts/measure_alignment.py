@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import re
 import statistics
 import sys
 import time
@@ -49,6 +48,7 @@ BOOTSTRAP_ROUNDS = 200
 if str(REPO_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
+from newsweave.sources.datasets import detokenise  # noqa: E402
 from newsweave.text.embed import LexicalEmbedder, WordLlamaEmbedder  # noqa: E402
 
 
@@ -93,22 +93,6 @@ class SystemResult:
     dims: str
     scores: np.ndarray
     sentences_per_second: float
-
-
-_DETOKENISE = [
-    (re.compile(r"\s+([.,;:!?%)\]}])"), r"\1"),
-    (re.compile(r"([(\[{$])\s+"), r"\1"),
-    (re.compile(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE), r"\1"),
-    (re.compile(r"``\s*|\s*''"), '"'),
-]
-
-
-def detokenise(tokens: Sequence[str]) -> str:
-    """Join ECB+ tokens into readable text (undo the usual tokeniser spacing)."""
-    text = " ".join(token for token in tokens if token)
-    for pattern, replacement in _DETOKENISE:
-        text = pattern.sub(replacement, text)
-    return text.strip()
 
 
 def parse_document(path: Path, topic: int) -> list[Sentence]:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import gc
 import random
-import re
 import resource
 import sys
 import time
@@ -47,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from newsweave.records import Report
-from newsweave.sources.datasets import parse_allsides_source
+from newsweave.sources.datasets import detokenise, parse_allsides_source
 from newsweave.stories import StoryIndex, StorySettings, lead_text
 from newsweave.text.embed import Embedder, WordLlamaEmbedder
 
@@ -68,20 +67,6 @@ class Item:
 
 # Loading
 
-_DETOKENISE = [
-    (re.compile(r"\s+([.,;:!?%)\]}])"), r"\1"),
-    (re.compile(r"([(\[{$])\s+"), r"\1"),
-    (re.compile(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE), r"\1"),
-    (re.compile(r"``\s*|\s*''"), '"'),
-]
-
-
-def _detokenise(tokens: Sequence[str]) -> str:
-    text = " ".join(t for t in tokens if t)
-    for pattern, replacement in _DETOKENISE:
-        text = pattern.sub(replacement, text)
-    return text.strip()
-
 
 def _ecb_report(path: Path, topic: int) -> Report:
     story = "ecbplus" if path.stem.endswith("ecbplus") else "ecb"
@@ -89,7 +74,7 @@ def _ecb_report(path: Path, topic: int) -> Report:
     for token in ET.parse(path).getroot().iter("token"):
         sentences[int(token.get("sentence", "0"))].append(token.text or "")
     texts = [
-        _detokenise(words)
+        detokenise(words)
         for number, words in sorted(sentences.items())
         if not (story == "ecbplus" and number == 0)
     ]

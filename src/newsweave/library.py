@@ -11,9 +11,8 @@ from typing import Any
 
 from newsweave.config import Settings
 from newsweave.errors import ComposeError, StoreError
-from newsweave.pipeline import make_brief
+from newsweave.pipeline import load_readable, make_brief
 from newsweave.records import Brief, Problem, Report
-from newsweave.sources.files import load_paths
 from newsweave.store import Store, StoredBrief, StoryRow
 from newsweave.stories import StoryIndex, StorySettings
 from newsweave.text.embed import Embedder, make_embedder
@@ -138,10 +137,7 @@ def ingest(
     """Store the reports in paths, file each new one under a story, and re-brief grown stories."""
     from newsweave.render.jsonout import render_json
 
-    loaded = load_paths(paths)
-    if not loaded.reports:
-        reasons = "; ".join(str(p) for p in loaded.problems) or "no report files found"
-        raise ComposeError(f"no readable reports in the inputs ({reasons})")
+    loaded = load_readable(paths)
     story_settings = story_settings or StorySettings()
     embedder = embedder or make_embedder(settings.embedder)
     with Store.open(settings.db_path) as db:

@@ -12,7 +12,7 @@ from newsweave.claims import analyse
 from newsweave.compose import compose
 from newsweave.config import Settings
 from newsweave.errors import ComposeError
-from newsweave.records import Brief, Problem, Report
+from newsweave.records import Brief, LoadResult, Problem, Report
 from newsweave.sources.files import load_paths
 from newsweave.text.embed import Embedder, make_embedder
 
@@ -39,6 +39,15 @@ def make_brief(
     return compose(analyse(reports, embedder), settings, now=now)
 
 
+def load_readable(paths: Sequence[Path | str]) -> LoadResult:
+    """Reports from files and folders; ComposeError when not one of them could be read."""
+    loaded = load_paths(paths)
+    if not loaded.reports:
+        reasons = "; ".join(str(p) for p in loaded.problems) or "no report files found"
+        raise ComposeError(f"no readable reports in the inputs ({reasons})")
+    return loaded
+
+
 def brief_paths(
     paths: Sequence[Path | str],
     settings: Settings,
@@ -47,10 +56,7 @@ def brief_paths(
     embedder: Embedder | None = None,
 ) -> BriefRun:
     """Read files and folders, store the reports, brief them and store the brief."""
-    loaded = load_paths(paths)
-    if not loaded.reports:
-        reasons = "; ".join(str(p) for p in loaded.problems) or "no report files found"
-        raise ComposeError(f"no readable reports in the inputs ({reasons})")
+    loaded = load_readable(paths)
     if not store:
         return BriefRun(make_brief(loaded.reports, settings, embedder), loaded.problems)
     from newsweave.render.jsonout import render_json

@@ -8,7 +8,7 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,3 +192,19 @@ def cluster_reports(cluster: Cluster, origin: str = "dataset") -> list[Report]:
             )
         )
     return reports
+
+
+_DETOKENISE = (
+    (re.compile(r"\s+([.,;:!?%)\]}])"), r"\1"),
+    (re.compile(r"([(\[{$])\s+"), r"\1"),
+    (re.compile(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE), r"\1"),
+    (re.compile(r"``\s*|\s*''"), '"'),
+)
+
+
+def detokenise(tokens: Sequence[str]) -> str:
+    """Join ECB+ tokens into readable text (undo the usual tokeniser spacing)."""
+    text = " ".join(token for token in tokens if token)
+    for pattern, replacement in _DETOKENISE:
+        text = pattern.sub(replacement, text)
+    return text.strip()
