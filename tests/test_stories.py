@@ -196,3 +196,15 @@ def test_scores_of_known_clusterings() -> None:
     assert merged.bcubed_p == pytest.approx((2 / 3 * 2 + 1 / 3) / 3)
     assert merged.pair_p == pytest.approx(1 / 3)
     assert np.isclose(merged.pair_r, 1.0)
+
+
+def test_wire_copy_joins_its_original_even_under_a_strict_threshold(wordllama: Embedder) -> None:
+    index = StoryIndex(StorySettings(threshold=0.99), wordllama)
+    ids = index.add_many(
+        [
+            report("a", "Earthquake kills four in southern Peru", QUAKE_PERU),
+            report("b", "Regional news roundup", QUAKE_PERU, hours=3),
+            report("j", "Earthquake injures 12 in northern Japan", QUAKE_JAPAN, hours=4),
+        ]
+    )
+    assert ids == ["s-a", "s-a", "s-j"]

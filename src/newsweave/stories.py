@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from newsweave.dedupe import CopyIndex
 from newsweave.records import Report
 from newsweave.text.embed import Embedder
 
@@ -190,6 +191,10 @@ class StoryIndex:
         self._now: float | None = None  # newest publication time seen
         self._expiry: list[tuple[float, int, str]] = []  # heap of (last time, seq, story id)
         self._closed: list[str] = []
+        # Wire copies join their original's story outright, whatever the scores say.
+        self._copies = CopyIndex()
+        self._story_of: dict[str, str] = {}  # report id -> open story id
+        self._members: dict[str, list[str]] = {}  # open story id -> its report ids
 
     # Public API
 
@@ -292,13 +297,34 @@ class StoryIndex:
         report_names = names(f"{report.title} {report.text[:LEAD_CHARS]}")
         if self._stories and vector.shape[0] != self._dims:
             raise ValueError("the embedder's vector size changed between reports")
-        scores = self._score(report_names, vector, lexical, when)
         self._seen += 1
+        original = self._copies.add(report)
+        copied = self._story_of.get(original) if original is not None else None
+        if copied is not None and copied in self._stories and self._near(copied, when):
+            self._join(self._stories[copied], report_names, vector, lexical, when)
+            return self._member(report, copied)
+        scores = self._score(report_names, vector, lexical, when)
         if scores.size and float(scores.max()) >= self.settings.threshold:
             story = self._stories[self._by_row[int(np.argmax(scores))]]  # type: ignore[index]
             self._join(story, report_names, vector, lexical, when)
-            return story.id
-        return self._start(report, report_names, vector, lexical, when)
+            return self._member(report, story.id)
+        return self._member(report, self._start(report, report_names, vector, lexical, when))
+
+    def _near(self, sid: str, when: float | None) -> bool:
+        """Whether a report at `when` is within max_gap of the story's reports (undated: yes)."""
+        row = self._stories[sid].row
+        first, last = self._first[row], self._last[row]
+        if when is None or np.isnan(first):
+            return True
+        gap = max(first - when, when - last, 0.0)
+        return gap <= self.settings.max_gap.total_seconds()
+
+    def _member(self, report: Report, sid: str) -> str:
+        """Remember which open story a report is in (for its copies); the story id."""
+        if report.id not in self._story_of:
+            self._story_of[report.id] = sid
+            self._members.setdefault(sid, []).append(report.id)
+        return sid
 
     def _start(
         self,
@@ -388,6 +414,10 @@ class StoryIndex:
                 self._close(story)
 
     def _close(self, story: _Story) -> None:
+        members = self._members.pop(story.id, [])
+        self._copies.forget(members)
+        for report_id in members:
+            self._story_of.pop(report_id, None)
         del self._stories[story.id]
         self._by_row[story.row] = None
         self._live[story.row] = False
