@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,10 +16,10 @@ from newsweave.text.dates import format_date
 from newsweave.text.embed import Embedder, Thresholds
 from newsweave.text.sentences import report_sentences
 from newsweave.text.slots import agree, disagree, extract_slots, slot_key
+from newsweave.text.words import shingles
 
 # Share of a report's word 5-grams found in another report that marks wire copy.
 COPY_CONTAINMENT = 0.6
-_WORD = re.compile(r"[a-z0-9]+")
 SLOT_KINDS: tuple[SlotKind, ...] = ("place", "number", "date", "person")
 # Dates and people contradict only between close sentences: "met on Tuesday" and "returned
 # on Thursday after the talks" are about different moments of one event.
@@ -73,11 +73,6 @@ class Analysis:
         return len({self.groups[r] for r in report_ids})
 
 
-def _shingles(text: str, n: int = 5) -> set[int]:
-    words = _WORD.findall(text.lower())
-    return {hash(tuple(words[i : i + n])) for i in range(max(0, len(words) - n + 1))}
-
-
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -94,9 +89,10 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _published_key(report: Report) -> float:
-    # sorted() is stable: undated reports, and reports published at one moment, keep input order.
-    return report.published.timestamp() if report.published else float("inf")
+def publication_order(reports: Sequence[Report]) -> list[Report]:
+    """Reports by publication time; undated ones last; ties keep their input order."""
+    # sorted() is stable, so equal keys keep the order they came in.
+    return sorted(reports, key=lambda r: r.published.timestamp() if r.published else math.inf)
 
 
 def find_copies(reports: Sequence[Report]) -> tuple[dict[str, int], dict[str, str]]:
@@ -104,14 +100,14 @@ def find_copies(reports: Sequence[Report]) -> tuple[dict[str, int], dict[str, st
 
     A report is a copy of an earlier one when most of its word 5-grams appear in it.
     """
-    ordered = sorted(reports, key=_published_key)
-    shingles = [_shingles(r.text) for r in ordered]
+    ordered = publication_order(reports)
+    grams = [shingles(r.text, 5) for r in ordered]
     uf = _UnionFind(len(ordered))
     copies: dict[str, str] = {}
     for j in range(len(ordered)):
         for i in range(j):
-            small = min(len(shingles[i]), len(shingles[j]))
-            if small and len(shingles[i] & shingles[j]) / small >= COPY_CONTAINMENT:
+            small = min(len(grams[i]), len(grams[j]))
+            if small and len(grams[i] & grams[j]) / small >= COPY_CONTAINMENT:
                 uf.union(i, j)
                 copies.setdefault(ordered[j].id, ordered[i].id)
             elif ordered[i].outlet.casefold() == ordered[j].outlet.casefold():
@@ -319,7 +315,7 @@ def analyse(
 ) -> Analysis:
     """Split, embed, align and compare the reports of one story."""
     thresholds = thresholds or embedder.thresholds
-    reports = tuple(sorted(reports, key=_published_key))
+    reports = tuple(publication_order(reports))
     sentences = tuple(s for r in reports for s in report_sentences(r))
     published = {r.id: r.published for r in reports}
     embeddings = embedder.encode([s.text for s in sentences])

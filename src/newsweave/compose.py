@@ -27,6 +27,8 @@ from newsweave.salience import features, heuristic, load_model, story_stats
 from newsweave.text.dates import format_date, resolve_relative
 from newsweave.text.sentences import is_candidate, stands_alone
 from newsweave.text.slots import disagree
+from newsweave.text.words import content_words
+from newsweave.text.words import words as word_set
 
 # A sentence whose content words are at least this share new is worth a place.
 NOVELTY = 0.35
@@ -34,7 +36,6 @@ NOVELTY = 0.35
 LEDE_MARGIN = 0.8
 # Share of a sentence's content words another report's sentence must hold to support it.
 ENTAILED = 0.8
-_WORDS = re.compile(r"[a-z0-9]+")
 # Sentences that interpret rather than report: candidates for the Analysis section.
 _ANALYSIS_CUE = re.compile(
     r"\b(?:analysts?|experts?|observers?|critics?|economists?|scholars?)\b[^.]{0,60}?"
@@ -49,13 +50,6 @@ _BAD_TITLE = re.compile(
     re.IGNORECASE,
 )
 _OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
-# Function words do not make a sentence new.
-_STOP = frozenset(
-    "a an the and or but of to in on at for with by from as is are was were be been has have had "
-    "that this these those it its they their he she his her we our said says say also will would "
-    "not no than then there which who whom whose what when where while after before about "
-    "into".split()
-)
 _COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -104,12 +98,8 @@ def count_word(n: int) -> str:
     return _COUNT_WORDS[n] if n < len(_COUNT_WORDS) else str(n)
 
 
-def _words(text: str) -> set[str]:
-    return set(_WORDS.findall(text.lower()))
-
-
 def _jaccard(a: str, b: str) -> float:
-    wa, wb = _words(a), _words(b)
+    wa, wb = word_set(a), word_set(b)
     return len(wa & wb) / max(1, len(wa | wb))
 
 
@@ -176,10 +166,6 @@ def _score_claims(analysis: Analysis, settings: Settings) -> list[_Pick]:
     return sorted(picks, key=lambda p: (-p.score, p.claim.id))
 
 
-def _content(text: str) -> set[str]:
-    return _words(text) - _STOP
-
-
 def _complete_support(
     analysis: Analysis, sentence: Sentence, reports: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -188,7 +174,7 @@ def _complete_support(
     A report supports the sentence when one of its sentences holds at least ENTAILED of the
     sentence's content words and disagrees with it on no slot.
     """
-    wanted = _content(sentence.text)
+    wanted = content_words(sentence.text)
     if not wanted:
         return reports
     mine = analysis.slots[analysis.index[sentence]]
@@ -196,7 +182,7 @@ def _complete_support(
     for other in analysis.sentences:
         if other.report_id in reports or other.report_id in extra:
             continue
-        if len(wanted & _content(other.text)) / len(wanted) < ENTAILED:
+        if len(wanted & content_words(other.text)) / len(wanted) < ENTAILED:
             continue
         theirs = analysis.slots[analysis.index[other]]
         if not any(disagree(mine, theirs, kind) for kind in SLOT_KINDS):
@@ -217,8 +203,8 @@ def _redundant(
         for other_text, other in chosen
     ):
         return True
-    content = _content(text)
-    seen = said.union(*(_words(t) for t, _ in chosen))
+    content = content_words(text)
+    seen = said.union(*(word_set(t) for t, _ in chosen))
     return bool(content) and len(content - seen) / len(content) < NOVELTY
 
 
@@ -309,7 +295,7 @@ def _headline(analysis: Analysis, lede: str) -> str:
     if not titles:
         words = lede.rstrip(".").split()
         return " ".join(words[:14]) + ("…" if len(words) > 14 else "")
-    words = [_words(t) for t in titles]
+    words = [word_set(t) for t in titles]
     best = max(
         range(len(titles)),
         key=lambda i: (sum(len(words[i] & w) / max(1, len(words[i] | w)) for w in words), -i),
@@ -345,7 +331,7 @@ def _select(
     emb = analysis.embeddings
     chosen: list[tuple[str, np.ndarray]] = []
     # Every conflict will be stated, so its values are said before any sentence is chosen.
-    said = {w for c in analysis.conflicts for side in c.sides for w in _words(side.value)}
+    said = {w for c in analysis.conflicts for side in c.sides for w in word_set(side.value)}
     body: list[_Pick] = []
     interpretive: list[_Pick] = []
     words = 0

@@ -8,13 +8,11 @@ constant time per report and can forget reports whose stories have closed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from newsweave.records import Report
-
-_WORD = re.compile(r"[a-z0-9]+")
+from newsweave.text.words import shingles
 
 
 @dataclass(frozen=True)
@@ -25,12 +23,6 @@ class CopySettings:
     num_perm: int = 128
     shingle: int = 5
     min_shingles: int = 8  # shorter texts say too little to call a copy
-
-
-def shingles(text: str, n: int) -> set[bytes]:
-    """Word n-grams of the lower-cased text, as bytes for hashing."""
-    words = _WORD.findall(text.lower())
-    return {" ".join(words[i : i + n]).encode() for i in range(max(0, len(words) - n + 1))}
 
 
 class CopyIndex:

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from newsweave.claims import publication_order
 from newsweave.config import Settings
 from newsweave.errors import ComposeError, StoreError
 from newsweave.pipeline import load_readable, make_brief
@@ -42,14 +43,6 @@ class IngestRun:
     briefs: tuple[StoryBriefMade, ...]
     problems: tuple[Problem, ...]  # inputs skipped
     failures: tuple[Problem, ...] = ()  # stories whose brief could not be made (origin: story id)
-
-
-def _published_key(item: tuple[int, Report]) -> tuple[bool, float, int]:
-    """Published time (undated last), then input order."""
-    index, report = item
-    if report.published is None:
-        return (True, 0.0, index)
-    return (False, report.published.timestamp(), index)
 
 
 def _file_reports(
@@ -148,7 +141,7 @@ def ingest(
         in_story = db.story_ids_of(stored_ids)
         by_id = {r.id: r for r in db.reports([i for i in stored_ids if i not in in_story])}
         unfiled = [by_id[i] for i in stored_ids if i in by_id]
-        ordered = [r for _, r in sorted(enumerate(unfiled), key=_published_key)]
+        ordered = publication_order(unfiled)
         assigned_new: tuple[str, ...] = ()
         assigned_updated: tuple[str, ...] = ()
         touched: list[str] = []

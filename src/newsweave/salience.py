@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
@@ -19,6 +18,7 @@ import numpy as np
 from newsweave.claims import Analysis
 from newsweave.records import Claim, Sentence
 from newsweave.text.sentences import stands_alone
+from newsweave.text.words import content_words
 
 FEATURES = (
     "support",  # share of the story's independent sources that make the claim
@@ -37,16 +37,7 @@ FEATURES = (
     "own_position",  # this sentence's relative position in its report
     "own_opens",  # 1 when this sentence opens its report
 )
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_STOP = frozenset(
-    "a an the and or but of to in on at for with by from as is are was were be been has have "
-    "had that this these those it its they their he she his her we our said says also will".split()
-)
 MODEL_FILE = "salience.json"
-
-
-def _content(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text)} - _STOP
 
 
 @dataclass(frozen=True)
@@ -66,7 +57,7 @@ def story_stats(analysis: Analysis) -> StoryStats:
         centrality = emb @ (centroid / (float(np.linalg.norm(centroid)) or 1.0))
     else:
         centrality = np.zeros(0)
-    titles = frozenset().union(*(_content(r.title) for r in analysis.reports))
+    titles = frozenset().union(*(content_words(r.title) for r in analysis.reports))
     return StoryStats(centrality, titles, max(1, len(set(analysis.groups.values()))))
 
 
@@ -80,7 +71,7 @@ def features(
     """The feature vector of one claim written as one of its sentences (order of FEATURES)."""
     sources = analysis.independent(claim.report_ids)
     words = sentence.text.split()
-    content = _content(sentence.text)
+    content = content_words(sentence.text)
     capitals = sum(1 for w in words[1:] if w[:1].isupper()) / max(1, len(words) - 1)
     return np.array(
         [
