@@ -8,6 +8,7 @@ from typing import Literal
 
 SlotKind = Literal["place", "date", "number", "person"]
 SentenceRole = Literal["lede", "body", "conflict", "analysis"]
+Verdict = Literal["supported", "contradicted", "not_found"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,16 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Support:
+    """What one cited report says about one brief sentence, as the verifier found it."""
+
+    number: int  # the cited source's number
+    verdict: Verdict
+    score: float  # 0.0-1.0, higher is better support
+    evidence: tuple[str, ...] = ()  # the best-matching sentences of the cited report
+
+
+@dataclass(frozen=True)
 class BriefSentence:
     """A sentence of a brief with the numbers of exactly the reports behind it."""
 
@@ -110,6 +121,7 @@ class BriefSentence:
     citations: tuple[int, ...]
     role: SentenceRole = "body"
     claim_id: int | None = None
+    support: tuple[Support, ...] = ()  # one per citation, in citation order, once verified
 
 
 @dataclass(frozen=True)
