@@ -97,7 +97,12 @@ def test_open_creates_folders_and_sets_pragmas(db: Path) -> None:
 
 def test_migrations_are_recorded_by_name(store: Store) -> None:
     assert store.migrations_applied() == [name for name, _ in MIGRATIONS]
-    assert store.migrations_applied() == ["m001_reports", "m002_briefs", "m003_stories"]
+    assert store.migrations_applied() == [
+        "m001_reports",
+        "m002_briefs",
+        "m003_stories",
+        "m004_sources",
+    ]
 
 
 def test_reopen_applies_only_new_migrations(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

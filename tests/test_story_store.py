@@ -102,7 +102,8 @@ def test_m003_applies_to_a_database_made_before_it(
         conn.execute("INSERT INTO brief_sources VALUES (?, 1, ?)", (brief_id, report.id))
     conn.close()
     with Store.open(db) as store:
-        assert store.migrations_applied() == ["m001_reports", "m002_briefs", "m003_stories"]
+        applied = store.migrations_applied()
+        assert applied[:3] == ["m001_reports", "m002_briefs", "m003_stories"]
         old_brief = store.get_brief(brief_id)
         assert old_brief is not None
         assert (old_brief.story_id, old_brief.version, old_brief.changes) == (None, None, None)

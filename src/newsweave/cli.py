@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from newsweave.config import EMBEDDERS, Settings, load_settings
 from newsweave.errors import NewsweaveError
+
+if TYPE_CHECKING:
+    from newsweave.fetch.run import FetchRun, SourceOutcome
 
 EXIT_FAILED = 1
 EXIT_SKIPPED = 3
@@ -196,6 +200,211 @@ def stories(ctx: click.Context, fmt: str, limit: int) -> None:
         )
 
 
+def _allowing(ctx: click.Context, hosts: tuple[str, ...]) -> Settings:
+    """The settings with the hosts given by --allow-host added to the allowed ones."""
+    settings = _settings(ctx)
+    return settings.with_(allow_hosts=(*settings.allow_hosts, *hosts)) if hosts else settings
+
+
+_ALLOW_HOST = click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Also fetch this host even if it is loopback or private (repeatable).",
+)
+
+
+@main.command("add")
+@click.argument("target")
+@click.option(
+    "--kind",
+    type=click.Choice(("auto", "feed", "page")),
+    default="auto",
+    show_default=True,
+    help="What TARGET is; auto decides on the first fetch.",
+)
+@_ALLOW_HOST
+@click.pass_context
+def add(ctx: click.Context, target: str, kind: str, allow_hosts: tuple[str, ...]) -> None:
+    """Follow TARGET: a feed or page URL, or an OPML file of feeds."""
+    from newsweave.fetch.run import add_sources
+
+    try:
+        added = add_sources(_allowing(ctx, allow_hosts), target, kind)
+    except NewsweaveError as error:
+        _fail(error)
+    for source, new in added:
+        click.echo(f"{'added' if new else 'already followed'}: {source.id} {source.url}")
+
+
+@main.command("sources")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table")
+@click.pass_context
+def sources_(ctx: click.Context, fmt: str) -> None:
+    """List followed sources with their last success, last error and report counts."""
+    from newsweave.fetch.run import sources_json
+    from newsweave.store import Store
+
+    try:
+        with Store.open(_settings(ctx).db_path) as db:
+            rows = db.sources()
+    except NewsweaveError as error:
+        _fail(error)
+    if fmt == "json":
+        click.echo(sources_json(rows))
+        return
+    if not rows:
+        click.echo("no sources; follow one with: newsweave add URL")
+    for s in rows:
+        click.echo(
+            f"{s.id:>4}  {s.kind:<5}{s.report_count:>6} reports  "
+            f"last ok {_time(s.last_success_at)}  {s.url}"
+        )
+        if s.last_error:
+            click.echo(f"      last error ({s.failures} in a row): {s.last_error}")
+        for problem in s.problems[:5]:
+            click.echo(f"      note: {problem}")
+
+
+@main.command("remove")
+@click.argument("source")
+@click.pass_context
+def remove(ctx: click.Context, source: str) -> None:
+    """Stop following SOURCE (its id or URL); the reports already stored stay."""
+    from newsweave.store import Store
+
+    try:
+        with Store.open(_settings(ctx).db_path) as db:
+            removed = db.remove_source(source)
+    except NewsweaveError as error:
+        _fail(error)
+    if removed is None:
+        click.echo(f"error: no source {source!r}; see newsweave sources", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"removed: {removed.id} {removed.url}")
+
+
+class _Reporter:
+    """Fetch progress: a rich progress bar on a terminal, plain log lines otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+        if sys.stderr.isatty() and not quiet:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(
+                TextColumn("fetching"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.task = self.bar.add_task("fetch", total=0)
+
+    def start(self, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, total=total)
+            self.bar.start()
+
+    def source(self, outcome: SourceOutcome) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+            if not outcome.ok:
+                self.bar.console.print(f"failed {outcome.url}: {outcome.error}", markup=False)
+        elif not self.quiet:
+            if not outcome.ok:
+                state = f"failed: {outcome.error}"
+            elif outcome.not_modified:
+                state = "not modified"
+            else:
+                state = f"{len(outcome.new_reports)} new"
+            click.echo(f"fetched {outcome.url}: {state}", err=True)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def summary(self, run: FetchRun) -> None:
+        click.echo(
+            f"sources: {len(run.outcomes) - len(run.failed)} ok, {len(run.failed)} failed; "
+            f"reports: {len(run.new_reports)} new; stories: {len(run.stories_new)} new, "
+            f"{len(run.stories_updated)} updated; briefs made: {run.briefs_made}"
+        )
+
+
+@main.command("fetch")
+@click.option("--all", "every", is_flag=True, help="Fetch every source, due or not.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary line.")
+@_ALLOW_HOST
+@click.pass_context
+def fetch(ctx: click.Context, every: bool, quiet: bool, allow_hosts: tuple[str, ...]) -> None:
+    """Fetch every due source, store new reports, file them into stories and brief those."""
+    from newsweave.fetch.run import fetch as fetch_sources
+
+    reporter = _Reporter(quiet)
+    try:
+        run = fetch_sources(
+            _allowing(ctx, allow_hosts),
+            every=every,
+            on_start=reporter.start,
+            on_source=reporter.source,
+        )
+    except NewsweaveError as error:
+        _fail(error)
+    finally:
+        reporter.stop()
+    reporter.summary(run)
+    if run.failed or run.story_failures:
+        sys.exit(EXIT_SKIPPED)
+
+
+def _duration(text: str) -> timedelta:
+    """A duration like 90s, 15m, 2h or 1d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration like 90s, 15m, 2h or 1d") from None
+    if seconds < 1:
+        raise click.BadParameter("must be at least 1 second")
+    return timedelta(seconds=seconds)
+
+
+@main.command("watch")
+@click.option(
+    "--every", default="15m", show_default=True, help="Time between rounds (90s, 15m, 2h)."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Only a summary line per round.")
+@_ALLOW_HOST
+@click.pass_context
+def watch(ctx: click.Context, every: str, quiet: bool, allow_hosts: tuple[str, ...]) -> None:
+    """Fetch, file into stories and brief, again and again until stopped (Ctrl-C, SIGTERM)."""
+    from newsweave.fetch.run import StopSignal
+    from newsweave.fetch.run import watch as watch_sources
+
+    interval = _duration(every)
+    stop = StopSignal()
+    stop.install()
+    reporter = _Reporter(quiet=True)
+    click.echo(f"watching: a round every {every}; stop with Ctrl-C", err=True)
+    try:
+        rounds = watch_sources(
+            _allowing(ctx, allow_hosts),
+            interval,
+            stop,
+            on_run=reporter.summary,
+            on_source=None if quiet else _Reporter(quiet=False).source,
+        )
+    except NewsweaveError as error:
+        _fail(error)
+    click.echo(f"stopped after {rounds} rounds", err=True)
+
+
 @main.command()
 @click.option(
     "--html",
@@ -301,3 +510,40 @@ def eval_(
         click.echo(f"failed: {row.system} on cluster {row.id}: {row.error}", err=True)
     if json_out is not None:
         _write(json.dumps(ev.result_to_json(result), indent=1) + "\n", json_out)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port."
+)
+@click.option("--access-log", is_flag=True, help="Log every request on stderr.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, access_log: bool) -> None:
+    """Serve the reader: story list and pages, JSON API (/api) and Atom feeds (/feed.atom)."""
+    try:
+        import uvicorn
+
+        from newsweave.web import create_app
+    except ImportError as exc:
+        if not (exc.name or "").startswith(("fastapi", "starlette", "uvicorn", "pydantic")):
+            raise
+        click.echo(
+            f"error: the reader needs the web extra ({exc.name} is missing): "
+            "pip install 'newsweave[web]'",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
+    settings = _settings(ctx)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: the reader has no login; anyone reaching {host} can read", err=True)
+    click.echo(f"reading {settings.db_path}; serving on http://{host}:{port}/", err=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        # Access lines are logged at info level; without --access-log only problems are.
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
+        server_header=False,
+    )

@@ -28,6 +28,9 @@ class Settings:
     salience: str = "heuristic"
     # Benchmarks cut every system's text at the budget: fill it rather than stop short.
     fill: bool = False
+    # Hosts (names or addresses) that may be fetched even though they are loopback, private
+    # or link-local; empty by default, so feeds cannot be pointed at internal services.
+    allow_hosts: tuple[str, ...] = ()
 
     @property
     def db_path(self) -> Path:
@@ -62,10 +65,14 @@ def validate(settings: Settings) -> Settings:
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-    """Defaults, then the environment (NEWSWEAVE_HOME, NEWSWEAVE_EMBEDDER), then overrides."""
+    """Defaults, then the environment (NEWSWEAVE_HOME, _EMBEDDER, _ALLOW_HOSTS), then overrides."""
     env = os.environ if env is None else env
     values: dict[str, object] = {"home": default_home(env)}
     if env.get("NEWSWEAVE_EMBEDDER"):
         values["embedder"] = env["NEWSWEAVE_EMBEDDER"]
+    if env.get("NEWSWEAVE_ALLOW_HOSTS"):
+        values["allow_hosts"] = tuple(
+            h.strip() for h in env["NEWSWEAVE_ALLOW_HOSTS"].split(",") if h.strip()
+        )
     values.update({k: v for k, v in overrides.items() if v is not None})
     return validate(Settings(**values))  # type: ignore[arg-type]

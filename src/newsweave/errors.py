@@ -4,12 +4,15 @@
     ├── InputError        an input cannot be read as a report (names the input and the reason)
     ├── StoreError        the database cannot be opened, migrated or written
     ├── ComposeError      a brief cannot be made from the reports given
-    └── ConfigError       a setting has a value that cannot be used
+    ├── ConfigError       a setting has a value that cannot be used
+    └── FetchError        a feed or page cannot be fetched (a short code names the reason)
 
 The library raises these and never prints or exits; cli.py turns them into messages and exit codes.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 
 class NewsweaveError(Exception):
@@ -35,3 +38,23 @@ class ComposeError(NewsweaveError):
 
 class ConfigError(NewsweaveError):
     """A setting has a value that cannot be used."""
+
+
+class FetchError(NewsweaveError):
+    """A feed or page cannot be fetched or read; code is a short, stable name for the reason."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: timedelta | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status  # the HTTP status, for code "http_status"
+        self.retry_after = retry_after  # how long the server asked us to wait, if it did
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.args[0]}"

@@ -128,62 +128,114 @@ def ingest(
     now: datetime | None = None,
 ) -> IngestRun:
     """Store the reports in paths, file each new one under a story, and re-brief grown stories."""
-    from newsweave.render.jsonout import render_json
-
     loaded = load_readable(paths)
-    story_settings = story_settings or StorySettings()
-    embedder = embedder or make_embedder(settings.embedder)
     with Store.open(settings.db_path) as db:
         added = db.add_reports(loaded.reports)
         stored_ids = list(dict.fromkeys(added.stored_ids))
-        # Any stored report not yet in a story is filed now, including reports stored by
-        # `newsweave brief` or by an ingest that stopped before filing them.
-        in_story = db.story_ids_of(stored_ids)
-        by_id = {r.id: r for r in db.reports([i for i in stored_ids if i not in in_story])}
-        unfiled = [by_id[i] for i in stored_ids if i in by_id]
-        ordered = publication_order(unfiled)
-        assigned_new: tuple[str, ...] = ()
-        assigned_updated: tuple[str, ...] = ()
-        touched: list[str] = []
-        if ordered:
-            story_ids, known = _file_reports(
-                db, ordered, story_settings, story_embedder or _story_embedder(settings)
-            )
-            assigned = db.assign([(r.id, s) for r, s in zip(ordered, story_ids, strict=True)])
-            assigned_new, assigned_updated = assigned.new_stories, assigned.updated_stories
-            touched = [*assigned_new, *assigned_updated]
-            dated = [r.published for r in [*known, *ordered] if r.published is not None]
-            if dated:
-                db.mark_dormant(max(dated) - story_settings.dormant_after)
-        made: list[StoryBriefMade] = []
-        failures: list[Problem] = []
         # Stories of inputs filed earlier are checked too: a run that stopped between filing
         # and briefing left them without a brief of all their reports.
-        candidates = list(dict.fromkeys([*touched, *in_story.values()]))
-        for story_id in _stale_stories(db, candidates):
-            reports = db.story_reports(story_id)
-            try:
-                brief = make_brief(reports, settings, embedder, now=now)
-            except ComposeError as exc:
-                failures.append(Problem(story_id, str(exc)))
-                continue
-            versions = db.story_briefs(story_id)
-            changes = brief_changes(
-                versions[-1] if versions else None, brief, [r.id for r in reports]
-            )
-            version = db.save_story_brief(story_id, brief, render_json(brief), changes)
-            made.append(
-                StoryBriefMade(story_id, version, brief.headline, tuple(changes["reports_added"]))
-            )
+        filed_before = list(db.story_ids_of(stored_ids).values())
+        run = _file_and_brief(
+            db,
+            stored_ids,
+            filed_before,
+            settings,
+            story_settings or StorySettings(),
+            embedder=embedder,
+            story_embedder=story_embedder,
+            now=now,
+        )
     return IngestRun(
         reports_new=added.added,
         reports_existing=added.existing,
-        stories_new=assigned_new,
-        stories_updated=assigned_updated,
-        briefs=tuple(made),
         problems=loaded.problems,
-        failures=tuple(failures),
+        **run,
     )
+
+
+def update_stories(
+    settings: Settings,
+    story_settings: StorySettings | None = None,
+    *,
+    embedder: Embedder | None = None,
+    story_embedder: Embedder | None = None,
+    now: datetime | None = None,
+) -> IngestRun:
+    """File every stored report not yet in a story, and re-brief the stories that grew."""
+    with Store.open(settings.db_path) as db:
+        unfiled = db.unfiled_report_ids()
+        # Open stories are checked too, so a run killed between filing and briefing is
+        # completed by the next one.
+        open_stories = db.open_story_ids()
+        run = _file_and_brief(
+            db,
+            unfiled,
+            open_stories,
+            settings,
+            story_settings or StorySettings(),
+            embedder=embedder,
+            story_embedder=story_embedder,
+            now=now,
+        )
+    return IngestRun(reports_new=(), reports_existing=(), problems=(), **run)
+
+
+def _file_and_brief(
+    db: Store,
+    report_ids: Sequence[str],
+    also_check: Sequence[str],
+    settings: Settings,
+    story_settings: StorySettings,
+    *,
+    embedder: Embedder | None,
+    story_embedder: Embedder | None,
+    now: datetime | None,
+) -> dict[str, Any]:
+    """File the given stored reports not yet in a story; brief every stale story touched.
+
+    Returns the IngestRun fields about stories: stories_new, stories_updated, briefs, failures.
+    """
+    from newsweave.render.jsonout import render_json
+
+    in_story = db.story_ids_of(report_ids)
+    by_id = {r.id: r for r in db.reports([i for i in report_ids if i not in in_story])}
+    ordered = publication_order([by_id[i] for i in report_ids if i in by_id])
+    assigned_new: tuple[str, ...] = ()
+    assigned_updated: tuple[str, ...] = ()
+    if ordered:
+        story_ids, known = _file_reports(
+            db, ordered, story_settings, story_embedder or _story_embedder(settings)
+        )
+        assigned = db.assign([(r.id, s) for r, s in zip(ordered, story_ids, strict=True)])
+        assigned_new, assigned_updated = assigned.new_stories, assigned.updated_stories
+        dated = [r.published for r in [*known, *ordered] if r.published is not None]
+        if dated:
+            db.mark_dormant(max(dated) - story_settings.dormant_after)
+    made: list[StoryBriefMade] = []
+    failures: list[Problem] = []
+    candidates = list(dict.fromkeys([*assigned_new, *assigned_updated, *also_check]))
+    stale = _stale_stories(db, candidates)
+    if stale and embedder is None:
+        embedder = make_embedder(settings.embedder)
+    for story_id in stale:
+        reports = db.story_reports(story_id)
+        try:
+            brief = make_brief(reports, settings, embedder, now=now)
+        except ComposeError as exc:
+            failures.append(Problem(story_id, str(exc)))
+            continue
+        versions = db.story_briefs(story_id)
+        changes = brief_changes(versions[-1] if versions else None, brief, [r.id for r in reports])
+        version = db.save_story_brief(story_id, brief, render_json(brief), changes)
+        made.append(
+            StoryBriefMade(story_id, version, brief.headline, tuple(changes["reports_added"]))
+        )
+    return {
+        "stories_new": assigned_new,
+        "stories_updated": assigned_updated,
+        "briefs": tuple(made),
+        "failures": tuple(failures),
+    }
 
 
 def list_stories(settings: Settings, limit: int = 50, offset: int = 0) -> list[StoryRow]:

@@ -66,6 +66,26 @@ class StoryRow:
 
 
 @dataclass(frozen=True)
+class SourceRow:
+    """One followed feed or page, with the state of its fetching."""
+
+    id: int
+    url: str
+    kind: str  # "auto" (not fetched yet), "feed" or "page"
+    title: str
+    added_at: datetime
+    etag: str | None
+    last_modified: str | None
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None  # why the last fetch failed; None after a success
+    problems: tuple[str, ...]  # items of the last fetch that were skipped or fell back, and why
+    failures: int  # failed fetches in a row, for backoff
+    next_due_at: datetime | None
+    report_count: int
+
+
+@dataclass(frozen=True)
 class Assigned:
     """What an assign call changed: stories started, stories that gained reports, pairs stored."""
 
@@ -160,12 +180,51 @@ def m003_stories(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_sources(conn: sqlite3.Connection) -> None:
+    """Create followed sources (feeds and pages) and the items fetched from each."""
+    conn.execute(
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL DEFAULT 'auto' CHECK (kind IN ('auto', 'feed', 'page')),
+            title TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            last_attempt_at TEXT,
+            last_success_at TEXT,
+            last_error TEXT,
+            problems TEXT NOT NULL DEFAULT '[]',
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_due_at TEXT
+        )
+        """
+    )
+    # One row per feed item (or page) taken from a source: the next run skips what is here,
+    # so a fetch that was killed resumes without storing anything twice.
+    conn.execute(
+        """
+        CREATE TABLE source_items (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            item_key TEXT NOT NULL,
+            report_id TEXT NOT NULL REFERENCES reports(id),
+            text_from TEXT NOT NULL CHECK (text_from IN ('feed', 'page', 'summary')),
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (source_id, item_key)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX source_items_report ON source_items(report_id)")
+
+
 # Applied in this order; names are recorded in _migrations, so never rename or reorder
 # an entry once released, only append.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m001_reports", m001_reports),
     ("m002_briefs", m002_briefs),
     ("m003_stories", m003_stories),
+    ("m004_sources", m004_sources),
 )
 
 
@@ -345,43 +404,48 @@ class Store:
 
     def add_reports(self, reports: Iterable[Report]) -> AddResult:
         """Store, in one transaction, reports not stored yet (by id, or by outlet and text)."""
-        added: list[str] = []
-        existing: list[str] = []
-        stored: list[str] = []
         with self._transaction("add reports") as conn:
             # The iterable is consumed inside the transaction, so an error while producing
             # a report rolls back the whole batch too.
-            for report in reports:
-                digest = content_hash(report.text)
-                # A match on id wins over one on text, so a re-read report maps to itself.
-                row = conn.execute(
-                    "SELECT id FROM reports WHERE id = ? "
-                    "UNION ALL SELECT id FROM reports WHERE lower(outlet) = lower(?)"
-                    " AND content_hash = ? LIMIT 1",
-                    (report.id, report.outlet, digest),
-                ).fetchone()
-                if row is not None:
-                    existing.append(row["id"])
-                    stored.append(row["id"])
-                    continue
-                conn.execute(
-                    "INSERT INTO reports (id, content_hash, outlet, url, title, text, published,"
-                    " language, origin, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        report.id,
-                        digest,
-                        report.outlet,
-                        report.url,
-                        report.title,
-                        report.text,
-                        None if report.published is None else _time_text(report.published),
-                        report.language,
-                        report.origin,
-                        _now(),
-                    ),
-                )
-                added.append(report.id)
-                stored.append(report.id)
+            return self._add_reports(conn, reports)
+
+    @staticmethod
+    def _add_reports(conn: sqlite3.Connection, reports: Iterable[Report]) -> AddResult:
+        """Insert reports not stored yet, inside the caller's transaction."""
+        added: list[str] = []
+        existing: list[str] = []
+        stored: list[str] = []
+        for report in reports:
+            digest = content_hash(report.text)
+            # A match on id wins over one on text, so a re-read report maps to itself.
+            row = conn.execute(
+                "SELECT id FROM reports WHERE id = ? "
+                "UNION ALL SELECT id FROM reports WHERE lower(outlet) = lower(?)"
+                " AND content_hash = ? LIMIT 1",
+                (report.id, report.outlet, digest),
+            ).fetchone()
+            if row is not None:
+                existing.append(row["id"])
+                stored.append(row["id"])
+                continue
+            conn.execute(
+                "INSERT INTO reports (id, content_hash, outlet, url, title, text, published,"
+                " language, origin, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    report.id,
+                    digest,
+                    report.outlet,
+                    report.url,
+                    report.title,
+                    report.text,
+                    None if report.published is None else _time_text(report.published),
+                    report.language,
+                    report.origin,
+                    _now(),
+                ),
+            )
+            added.append(report.id)
+            stored.append(report.id)
         return AddResult(tuple(added), tuple(existing), tuple(stored))
 
     @staticmethod
@@ -709,3 +773,161 @@ class Store:
                 "SELECT * FROM briefs WHERE story_id = ? ORDER BY version", (story_id,)
             ).fetchall()
             return [self._stored_brief(row) for row in rows]
+
+    # -- sources ------------------------------------------------------------------
+
+    _SOURCE_ROWS = """
+        SELECT s.*, (SELECT count(*) FROM source_items i WHERE i.source_id = s.id) AS report_count
+        FROM sources s
+    """
+
+    @staticmethod
+    def _source_row(row: sqlite3.Row) -> SourceRow:
+        """A SourceRow from a row of _SOURCE_ROWS."""
+        problems = json.loads(row["problems"] or "[]")
+        return SourceRow(
+            id=row["id"],
+            url=row["url"],
+            kind=row["kind"],
+            title=row["title"],
+            added_at=_parse_time(row["added_at"]),
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            last_attempt_at=_opt_time(row["last_attempt_at"]),
+            last_success_at=_opt_time(row["last_success_at"]),
+            last_error=row["last_error"],
+            problems=tuple(str(p) for p in problems) if isinstance(problems, list) else (),
+            failures=row["failures"],
+            next_due_at=_opt_time(row["next_due_at"]),
+            report_count=row["report_count"],
+        )
+
+    def add_source(self, url: str, kind: str = "auto", title: str = "") -> tuple[SourceRow, bool]:
+        """Follow url (once: a known url is left as it is); return it and whether it is new."""
+        with self._transaction("add source") as conn:
+            cursor = conn.execute(
+                "INSERT INTO sources (url, kind, title, added_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(url) DO NOTHING",
+                (url, kind, title, _now()),
+            )
+            new = cursor.rowcount == 1
+        found = self.source(url)
+        assert found is not None  # inserted or already there, inside the transaction above
+        return found, new
+
+    def source(self, key: str | int) -> SourceRow | None:
+        """The source with this id or url, or None."""
+        with self._reading() as conn:
+            column = "id" if isinstance(key, int) or str(key).isdigit() else "url"
+            row = conn.execute(self._SOURCE_ROWS + f" WHERE s.{column} = ?", (key,)).fetchone()
+            return None if row is None else self._source_row(row)
+
+    def sources(self) -> list[SourceRow]:
+        """Every followed source, in the order added."""
+        with self._reading() as conn:
+            rows = conn.execute(self._SOURCE_ROWS + " ORDER BY s.id").fetchall()
+            return [self._source_row(row) for row in rows]
+
+    def remove_source(self, key: str | int) -> SourceRow | None:
+        """Stop following a source (its reports stay); return it, or None if unknown."""
+        found = self.source(key)
+        if found is not None:
+            with self._transaction("remove source") as conn:
+                conn.execute("DELETE FROM sources WHERE id = ?", (found.id,))
+        return found
+
+    def due_sources(self, now: datetime) -> list[SourceRow]:
+        """Sources never fetched or whose next fetch is due by now, longest waiting first."""
+        return [s for s in self.sources() if s.next_due_at is None or s.next_due_at <= now]
+
+    def seen_items(self, source_id: int) -> set[str]:
+        """Keys of the items already taken from a source."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT item_key FROM source_items WHERE source_id = ?", (source_id,)
+            )
+            return {row["item_key"] for row in rows}
+
+    def add_item(self, source_id: int, item_key: str, report: Report, text_from: str) -> bool:
+        """Store an item's report and its item row in one transaction; True if the report is new."""
+        with self._transaction("add fetched item") as conn:
+            added = self._add_reports(conn, [report])
+            conn.execute(
+                "INSERT OR IGNORE INTO source_items"
+                " (source_id, item_key, report_id, text_from, fetched_at) VALUES (?, ?, ?, ?, ?)",
+                (source_id, item_key, added.stored_ids[0], text_from, _now()),
+            )
+        return bool(added.added)
+
+    def item_text_from(self, report_id: str) -> str | None:
+        """Where a fetched report's text came from (feed, page or summary); None if not fetched."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT text_from FROM source_items WHERE report_id = ? LIMIT 1", (report_id,)
+            ).fetchone()
+            return None if row is None else row["text_from"]
+
+    def record_fetch(
+        self,
+        source_id: int,
+        *,
+        attempted: datetime,
+        next_due: datetime,
+        error: str | None = None,
+        problems: Sequence[str] = (),
+        kind: str | None = None,
+        title: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Record how a fetch of a source went; validators change only after a success."""
+        with self._transaction("record a fetch") as conn:
+            if error is not None:
+                conn.execute(
+                    "UPDATE sources SET last_attempt_at = ?, last_error = ?, problems = ?,"
+                    " failures = failures + 1, next_due_at = ? WHERE id = ?",
+                    (
+                        _time_text(attempted),
+                        error,
+                        json.dumps(list(problems), ensure_ascii=False),
+                        _time_text(next_due),
+                        source_id,
+                    ),
+                )
+                return
+            # The validators are saved only now, after every item is stored: saving them first
+            # would let a killed run's next fetch get a 304 and never see the items it lost.
+            conn.execute(
+                "UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL,"
+                " problems = ?, failures = 0, next_due_at = ?, kind = coalesce(?, kind),"
+                " title = CASE WHEN ? IS NULL OR ? = '' THEN title ELSE ? END,"
+                " etag = ?, last_modified = ? WHERE id = ?",
+                (
+                    _time_text(attempted),
+                    _time_text(attempted),
+                    json.dumps(list(problems), ensure_ascii=False),
+                    _time_text(next_due),
+                    kind,
+                    title,
+                    title,
+                    title,
+                    etag,
+                    last_modified,
+                    source_id,
+                ),
+            )
+
+    def unfiled_report_ids(self) -> list[str]:
+        """Ids of stored reports not yet in any story, in the order stored."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT id FROM reports WHERE id NOT IN (SELECT report_id FROM story_reports)"
+                " ORDER BY rowid"
+            )
+            return [row["id"] for row in rows]
+
+    def open_story_ids(self) -> list[str]:
+        """Ids of the open stories, oldest first."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT id FROM stories WHERE status = 'open' ORDER BY rowid")
+            return [row["id"] for row in rows]

@@ -70,7 +70,7 @@ def read_file(path: Path) -> list[Report]:
 
 def parse_published(value: str, origin: str) -> datetime | None:
     """Parse a publication time as a timezone-aware datetime (naive times are UTC)."""
-    value = _one_line(value)
+    value = one_line(value)
     if not value:
         return None
     parsed = _parse_date(value)
@@ -156,7 +156,7 @@ def _read(path: Path) -> tuple[list[Report], list[Problem]]:
     if suffix == ".json":
         return _read_json(text, origin)
     if suffix in (".html", ".htm"):
-        return [_read_html(text, origin)], []
+        return [read_html(text, origin)], []
     return [_read_text(text, origin, markdown=suffix == ".md")], []
 
 
@@ -198,28 +198,28 @@ def _decode(data: bytes, origin: str) -> str:
     return text
 
 
-def _clean_text(text: str) -> str:
+def clean_text(text: str) -> str:
     """Untrusted text made safe: \\n newlines, no control characters, at most one blank line."""
     text = _UNSAFE.sub("", _NEWLINE.sub("\n", text))
     text = _TRAILING_SPACE.sub("\n", text)
     return _BLANK_RUN.sub("\n\n", text).strip()
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
     """A cleaned single-line field: white space runs become one space."""
     return " ".join(_UNSAFE.sub("", _NEWLINE.sub(" ", value)).split())
 
 
 def _read_text(text: str, origin: str, *, markdown: bool) -> Report:
     """A .txt or .md file: an optional key: value header, a blank line, then the body."""
-    text = _clean_text(text)
+    text = clean_text(text)
     fields, body = _split_header(text)
     if markdown and not fields.get("title"):
         title, body = _markdown_title(body)
         if title:
             fields["title"] = title
     fields["text"] = body
-    return _make_report(fields, origin)
+    return make_report(fields, origin)
 
 
 def _split_header(text: str) -> tuple[dict[str, str], str]:
@@ -327,10 +327,10 @@ def _from_object(data: Any, origin: str) -> Report:
             )
             raise InputError(origin, f"field '{key}' must be a string, not {kind}")
         fields[key] = value
-    return _make_report(fields, origin)
+    return make_report(fields, origin)
 
 
-def _read_html(html: str, origin: str) -> Report:
+def read_html(html: str, origin: str) -> Report:
     """An .html file: main text and metadata found by trafilatura."""
     import trafilatura  # imported here: heavy, and needed only for HTML files
 
@@ -346,10 +346,10 @@ def _read_html(html: str, origin: str) -> Report:
         )
     except Exception as err:  # a parser bug on one hostile page must not stop the whole load
         raise InputError(origin, f"HTML extraction failed: {type(err).__name__}: {err}") from err
-    text = _clean_text(doc.text or "") if doc is not None else ""
+    text = clean_text(doc.text or "") if doc is not None else ""
     if not text:
         raise InputError(origin, "no article text found")
-    title = _one_line(doc.title or "")
+    title = one_line(doc.title or "")
     lines = text.split("\n")
     if title and normalise_text(lines[0]) == normalise_text(title):
         text = "\n".join(lines[1:]).strip()  # the page's <h1> repeats the title as its first line
@@ -357,27 +357,27 @@ def _read_html(html: str, origin: str) -> Report:
     fields = {
         "outlet": doc.sitename or "",
         # page metadata is often a relative or odd link: drop it rather than refuse the page
-        "url": url if _valid_url(url) else "",
+        "url": url if valid_url(url) else "",
         "title": title,
         "published": doc.date or "",
         "text": text,
     }
-    return _make_report(fields, origin)
+    return make_report(fields, origin)
 
 
-def _make_report(fields: dict[str, str], origin: str) -> Report:
+def make_report(fields: dict[str, str], origin: str) -> Report:
     """A report from raw string fields: cleaned, checked, with derived outlet and title."""
-    text = _clean_text(fields.get("text", ""))
+    text = clean_text(fields.get("text", ""))
     if not text:
         raise InputError(origin, "missing text")
-    url = _one_line(fields.get("url", ""))
-    if url and not _valid_url(url):
+    url = one_line(fields.get("url", ""))
+    if url and not valid_url(url):
         shown = url if len(url) <= 60 else url[:59] + "…"
         raise InputError(origin, f"invalid url {shown!r} (expected http:// or https://)")
     return Report(
         id=report_id(url, text),
-        outlet=_one_line(fields.get("outlet", "")) or _outlet_from_url(url) or "unknown",
-        title=_one_line(fields.get("title", "")) or _derive_title(text),
+        outlet=one_line(fields.get("outlet", "")) or _outlet_from_url(url) or "unknown",
+        title=one_line(fields.get("title", "")) or _derive_title(text),
         text=text,
         url=url,
         published=parse_published(fields.get("published", ""), origin),
@@ -385,7 +385,7 @@ def _make_report(fields: dict[str, str], origin: str) -> Report:
     )
 
 
-def _valid_url(url: str) -> bool:
+def valid_url(url: str) -> bool:
     """Whether a URL is absolute http(s) with a host (other schemes are unsafe to link)."""
     try:
         parts = urlsplit(url)

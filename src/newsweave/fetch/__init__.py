@@ -1,0 +1,1 @@
+"""Following feeds and pages: safe HTTP fetching, feed reading, and the fetch run."""

@@ -1,0 +1,448 @@
+"""Fetch every due source into the store, then file new reports into stories.
+
+Each item is committed on its own (its report and its item row in one transaction), and a
+source's validators (ETag, Last-Modified) only after all its items: a run killed at any point
+loses nothing committed, and the next run fetches in full what it had not finished.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import anyio
+
+from newsweave.config import Settings
+from newsweave.errors import FetchError, InputError, NewsweaveError
+from newsweave.fetch.feeds import Feed, FeedItem, looks_like_feed, parse_feed, read_opml
+from newsweave.fetch.guard import Guard
+from newsweave.fetch.http import Answer, Fetcher, FetchSettings
+from newsweave.ids import canonical_url
+from newsweave.records import Report
+from newsweave.sources.files import make_report, read_html, valid_url
+from newsweave.store import SourceRow, Store
+
+_ACCEPT_FEED = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.5, */*;q=0.1"
+)
+_ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """How one source's fetch went."""
+
+    source_id: int
+    url: str
+    ok: bool
+    not_modified: bool = False
+    new_reports: tuple[str, ...] = ()
+    error: str | None = None  # "code: message" when the fetch failed
+    problems: tuple[str, ...] = ()  # items skipped or read from their summary, and why
+
+
+@dataclass(frozen=True)
+class FetchRun:
+    """What one fetch did: every source's outcome, and the stories it started or grew."""
+
+    outcomes: tuple[SourceOutcome, ...]
+    stories_new: tuple[str, ...] = ()
+    stories_updated: tuple[str, ...] = ()
+    briefs_made: int = 0
+    story_failures: tuple[str, ...] = ()
+
+    @property
+    def new_reports(self) -> tuple[str, ...]:
+        """Ids of every report this run stored."""
+        return tuple(r for o in self.outcomes for r in o.new_reports)
+
+    @property
+    def failed(self) -> tuple[SourceOutcome, ...]:
+        """Outcomes of the sources that failed."""
+        return tuple(o for o in self.outcomes if not o.ok)
+
+
+def guard_for(settings: Settings) -> Guard:
+    """The fetch guard of these settings: public addresses plus the allowed hosts."""
+    return Guard.allowing(settings.allow_hosts)
+
+
+def add_sources(
+    settings: Settings, target: str, kind: str = "auto", guard: Guard | None = None
+) -> list[tuple[SourceRow, bool]]:
+    """Follow a feed or page URL, or every feed of an OPML file; return each and whether new."""
+    if valid_url(target):
+        pairs = [(canonical_url(target), "")]
+    elif Path(target).exists():
+        pairs = [(canonical_url(url), title) for url, title in read_opml(Path(target))]
+        kind = "feed" if kind == "auto" else kind
+    else:
+        raise InputError(target, "neither an http(s) URL nor an OPML file that exists")
+    guard = guard or guard_for(settings)
+    for url, _ in pairs:
+        guard.check_url(url)  # refuse file:, ftp:, literal internal addresses up front
+    with Store.open(settings.db_path) as db:
+        return [db.add_source(url, kind, title) for url, title in pairs]
+
+
+def _backoff(failures: int, fs: FetchSettings, asked: timedelta | None) -> timedelta:
+    """How long to wait after `failures` failures in a row (doubling, capped)."""
+    wait = min(fs.interval * (2 ** max(0, failures - 1)), fs.max_backoff)
+    return max(wait, min(asked, fs.max_backoff)) if asked else wait
+
+
+class _SourceFetch:
+    """One fetch of one source, writing each new item to the store as it is read."""
+
+    def __init__(self, db: Store, fetcher: Fetcher, source: SourceRow, now: datetime) -> None:
+        self.db = db
+        self.fetcher = fetcher
+        self.fs = fetcher.settings
+        self.source = source
+        self.now = now
+        self.problems: list[str] = []
+        self.new: list[str] = []
+
+    async def run(self) -> SourceOutcome:
+        """Fetch, read and store; record the outcome on the source row."""
+        src = self.source
+        try:
+            if src.kind == "page" and not await self.fetcher.allowed(src.url):
+                raise FetchError("robots", f"{src.url}: disallowed by the site's robots.txt")
+            answer = await self.fetcher.get(
+                src.url,
+                etag=src.etag,
+                last_modified=src.last_modified,
+                accept=_ACCEPT_PAGE if src.kind == "page" else _ACCEPT_FEED,
+            )
+            if answer.not_modified:
+                self._record_ok(src.kind, None, answer, keep=True)
+                return SourceOutcome(src.id, src.url, ok=True, not_modified=True)
+            if src.kind == "feed" or (
+                src.kind == "auto" and looks_like_feed(answer.body, answer.content_type)
+            ):
+                feed = parse_feed(answer.body, answer.url, answer.headers.get("content-type", ""))
+                await self._take_feed(feed)
+                self._record_ok("feed", feed.title, answer)
+            else:
+                if src.kind == "auto" and not await self.fetcher.allowed(answer.url):
+                    raise FetchError("robots", f"{answer.url}: disallowed by the site's robots.txt")
+                title = await self._take_page(answer)
+                self._record_ok("page", title, answer)
+        except FetchError as exc:
+            return self._record_failure(str(exc), exc.retry_after)
+        except NewsweaveError as exc:
+            return self._record_failure(f"error: {exc}", None)
+        except Exception as exc:  # one broken source must never stop the others
+            return self._record_failure(f"internal: {type(exc).__name__}: {exc}", None)
+        return SourceOutcome(
+            src.id, src.url, ok=True, new_reports=tuple(self.new), problems=tuple(self.problems)
+        )
+
+    def _record_ok(self, kind: str, title: str | None, answer: Answer, keep: bool = False) -> None:
+        """Record a success; a 304 keeps the validators unless it sent new ones."""
+        etag = answer.headers.get("etag") or (self.source.etag if keep else None)
+        modified = answer.headers.get("last-modified") or (
+            self.source.last_modified if keep else None
+        )
+        self.db.record_fetch(
+            self.source.id,
+            attempted=self.now,
+            next_due=self.now + self.fs.interval,
+            problems=self.problems,
+            kind=kind,
+            title=title,
+            etag=etag,
+            last_modified=modified,
+        )
+
+    def _record_failure(self, error: str, asked: timedelta | None) -> SourceOutcome:
+        """Record a failure with the reason and when to try again."""
+        wait = _backoff(self.source.failures + 1, self.fs, asked)
+        self.db.record_fetch(
+            self.source.id,
+            attempted=self.now,
+            next_due=self.now + wait,
+            error=error,
+            problems=self.problems,
+        )
+        return SourceOutcome(
+            self.source.id,
+            self.source.url,
+            ok=False,
+            error=error,
+            new_reports=tuple(self.new),
+            problems=tuple(self.problems),
+        )
+
+    async def _take_feed(self, feed: Feed) -> None:
+        """Store the feed's items not taken before, fetching pages for summary-only ones."""
+        self.problems.extend(feed.problems)
+        seen = self.db.seen_items(self.source.id)
+        fresh = [item for item in feed.items if item.key not in seen]
+        if len(fresh) > self.fs.max_items:
+            self.problems.append(
+                f"{len(fresh) - self.fs.max_items} items left for the next fetch "
+                f"(at most {self.fs.max_items} per fetch)"
+            )
+            fresh = fresh[: self.fs.max_items]
+        outlet = feed.title or _host(feed.link or self.source.url)
+        async with anyio.create_task_group() as group:
+            for item in fresh:
+                group.start_soon(self._take_item, item, outlet)
+
+    async def _take_item(self, item: FeedItem, outlet: str) -> None:
+        """One item: its full text from the feed or its page, else its summary; then stored."""
+        label = f"item {item.url or item.key}"
+        text, text_from, page = item.content, "feed", None
+        if _count(text) < self.fs.full_text_words:
+            page, why = await self._item_page(item)
+            # The feed's own text stands in when the page cannot be read: its content if it
+            # has any, else its summary (recorded as such, so a reader knows it is partial).
+            fallback, fallback_from = (
+                (item.content, "feed") if item.content else (item.summary, "summary")
+            )
+            if page is not None and _count(page.text) > _count(fallback):
+                text, text_from = page.text, "page"
+            elif fallback:
+                text, text_from = fallback, fallback_from
+                if why:
+                    self.problems.append(f"{label}: {fallback_from} used, page not read ({why})")
+            else:
+                self.problems.append(f"{label}: skipped, no text ({why or 'page too short'})")
+                return
+        published = item.published or (page.published if page is not None else None)
+        url = item.url or (page.url if page is not None else "")
+        try:
+            report = make_report(
+                {
+                    "outlet": outlet,
+                    "url": url,
+                    "title": item.title or (page.title if page is not None else ""),
+                    "published": published.isoformat() if published else "",
+                    "text": text,
+                },
+                self.source.url,
+            )
+        except InputError as exc:
+            self.problems.append(f"{label}: skipped ({exc.reason})")
+            return
+        if self.db.add_item(self.source.id, item.key, report, text_from):
+            self.new.append(report.id)
+
+    async def _item_page(self, item: FeedItem) -> tuple[Report | None, str]:
+        """The item's article page read with trafilatura, or None and why not."""
+        if not self.fs.fetch_pages:
+            return None, "page fetching is off"
+        if not item.url:
+            return None, "no link"
+        try:
+            if not await self.fetcher.allowed(item.url):
+                return None, "robots: disallowed by the site's robots.txt"
+            answer = await self.fetcher.get(item.url, accept=_ACCEPT_PAGE)
+            html = answer.body.decode(_charset(answer) or "utf-8", "replace")
+            page = await anyio.to_thread.run_sync(read_html, html, answer.url)
+        except FetchError as exc:
+            return None, str(exc)
+        except InputError as exc:
+            return None, f"extract: {exc.reason}"
+        except Exception as exc:  # a parser bug on one hostile page costs only that page
+            return None, f"extract: {type(exc).__name__}: {exc}"
+        return page, ""
+
+    async def _take_page(self, answer: Answer) -> str:
+        """A single-page source: its main text stored as one report; returns its title."""
+        html = answer.body.decode(_charset(answer) or "utf-8", "replace")
+        try:
+            page = await anyio.to_thread.run_sync(read_html, html, answer.url)
+        except InputError as exc:
+            raise FetchError("extract", f"{answer.url}: {exc.reason}") from exc
+        if not page.url:
+            page = _with_url(page, canonical_url(answer.url))
+        if self.db.add_item(self.source.id, page.url or answer.url, page, "page"):
+            self.new.append(page.id)
+        return page.title
+
+
+def _count(text: str) -> int:
+    """Words in text, as a reader counts them."""
+    return len(text.split())
+
+
+def _with_url(report: Report, url: str) -> Report:
+    """The report with its URL (and so its id) set."""
+    from dataclasses import replace
+
+    from newsweave.ids import report_id
+
+    return replace(report, url=url, id=report_id(url, report.text))
+
+
+def _charset(answer: Answer) -> str | None:
+    """The charset the Content-Type names, if it names a known one."""
+    import codecs
+
+    for part in answer.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            try:
+                return codecs.lookup(value.strip().strip("\"'")).name
+            except LookupError:
+                return None
+    return None
+
+
+def _host(url: str) -> str:
+    """The host of url without www."""
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+@dataclass
+class _Progress:
+    """Calls back once per finished source (for a progress bar or log lines)."""
+
+    callback: Callable[[SourceOutcome], None] | None = None
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+
+    def done(self, outcome: SourceOutcome) -> None:
+        self.outcomes.append(outcome)
+        if self.callback is not None:
+            self.callback(outcome)
+
+
+async def _fetch_all(
+    db: Store,
+    sources: Sequence[SourceRow],
+    fs: FetchSettings,
+    guard: Guard,
+    now: datetime,
+    progress: _Progress,
+    stop: threading.Event | None,
+) -> None:
+    """Fetch the sources concurrently (the fetcher bounds how many at once)."""
+    async with Fetcher(fs, guard) as fetcher:
+
+        async def one(source: SourceRow) -> None:
+            progress.done(await _SourceFetch(db, fetcher, source, now).run())
+
+        async def until_stopped(scope: anyio.CancelScope) -> None:
+            # Signals only set an event; polling it lets a stop cancel requests in flight.
+            assert stop is not None
+            while not stop.is_set():
+                await anyio.sleep(0.2)
+            scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            if stop is not None:
+                group.start_soon(until_stopped, group.cancel_scope)
+            async with anyio.create_task_group() as work:
+                for source in sources:
+                    work.start_soon(one, source)
+            group.cancel_scope.cancel()  # all sources done: end the stop watcher
+
+
+def fetch(
+    settings: Settings,
+    fs: FetchSettings | None = None,
+    *,
+    every: bool = False,
+    guard: Guard | None = None,
+    now: datetime | None = None,
+    on_source: Callable[[SourceOutcome], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    stories: bool = True,
+    stop: threading.Event | None = None,
+) -> FetchRun:
+    """Fetch due sources (every source if every=True), then file new reports into stories."""
+    fs = fs or FetchSettings()
+    now = now or datetime.now(UTC)
+    progress = _Progress(on_source)
+    with Store.open(settings.db_path) as db:
+        sources = db.sources() if every else db.due_sources(now)
+        if on_start is not None:
+            on_start(len(sources))
+        if sources:
+            anyio.run(
+                _fetch_all, db, sources, fs, guard or guard_for(settings), now, progress, stop
+            )
+    order = {s.id: i for i, s in enumerate(sources)}
+    outcomes = tuple(sorted(progress.outcomes, key=lambda o: order.get(o.source_id, 0)))
+    # A stopped run leaves filing to the next one, which files every unfiled report.
+    if not stories or (stop is not None and stop.is_set()):
+        return FetchRun(outcomes)
+    from newsweave.library import update_stories
+
+    filed = update_stories(settings)
+    return FetchRun(
+        outcomes,
+        stories_new=filed.stories_new,
+        stories_updated=filed.stories_updated,
+        briefs_made=len(filed.briefs),
+        story_failures=tuple(str(f) for f in filed.failures),
+    )
+
+
+class StopSignal:
+    """Set by SIGINT or SIGTERM, so a watch loop ends after the work in hand."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def install(self) -> None:
+        """Route SIGINT and SIGTERM to this stop signal (main thread only)."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.event.set())
+
+
+def watch(
+    settings: Settings,
+    every: timedelta,
+    stop: StopSignal,
+    fs: FetchSettings | None = None,
+    *,
+    on_run: Callable[[FetchRun], None] | None = None,
+    on_source: Callable[[SourceOutcome], None] | None = None,
+) -> int:
+    """Fetch, file and brief every `every` until stopped; return how many rounds ran."""
+    fs = fs or FetchSettings(interval=every)
+    rounds = 0
+    while not stop.event.is_set():
+        run = fetch(settings, fs, on_source=on_source, stop=stop.event)
+        rounds += 1
+        if on_run is not None:
+            on_run(run)
+        stop.event.wait(every.total_seconds())
+    return rounds
+
+
+def sources_json(rows: Sequence[SourceRow]) -> str:
+    """The followed sources as a JSON array, for `newsweave sources --format json`."""
+    import json
+
+    def when(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat()
+
+    data = [
+        {
+            "id": s.id,
+            "url": s.url,
+            "kind": s.kind,
+            "title": s.title,
+            "reports": s.report_count,
+            "added_at": when(s.added_at),
+            "last_attempt": when(s.last_attempt_at),
+            "last_success": when(s.last_success_at),
+            "last_error": s.last_error,
+            "problems": list(s.problems),
+            "failures": s.failures,
+            "next_due": when(s.next_due_at),
+        }
+        for s in rows
+    ]
+    return json.dumps(data, indent=2, ensure_ascii=False)
