@@ -44,6 +44,8 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route | Callable[[], Route]] = {}
         self.log: list[Hit] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests being answered at once
         self._lock = threading.Lock()
         server = self
 
@@ -54,6 +56,16 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self) -> None:
                 route = server.routes.get(self.path.split("?", 1)[0])
                 if callable(route):
                     route = route()

@@ -403,3 +403,13 @@ def test_opml_lists_feeds_and_refuses_entities(tmp_path: Path, local: Settings) 
     bomb.write_text('<!DOCTYPE x [<!ENTITY a "aaaa">]><opml><body/></opml>')
     with pytest.raises(Exception, match="DOCTYPE"):
         read_opml(bomb)
+
+
+def test_item_links_are_canonical() -> None:
+    from newsweave.ids import canonical_url
+
+    assert (
+        canonical_url("HTTPS://News.Example:443/world/ferry/?utm_source=rss&id=5&fbclid=x#top")
+        == "https://news.example/world/ferry?id=5"
+    )
+    assert canonical_url("http://x.example:8080/a?q=a%20b") == "http://x.example:8080/a?q=a%20b"

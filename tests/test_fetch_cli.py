@@ -134,6 +134,8 @@ def test_add_sources_fetch_remove_from_the_command_line(
     # Not a terminal: one plain log line per source on stderr, no progress bar.
     assert f"fetched {slow_server.base}/feed.xml: {ITEMS} new" in run.stderr
     assert "failed: http_status:" in run.stderr and "HTTP 410" in run.stderr
+    # Pages are slow to answer, yet no more than two requests were ever at the one host.
+    assert slow_server.max_in_flight == 2
 
     listed = json.loads(_cli(home, "sources", "--format", "json").stdout)
     assert [(s["id"], s["kind"], s["reports"]) for s in listed] == [
