@@ -170,3 +170,22 @@ def test_watch_runs_rounds_and_stops_cleanly_on_a_signal(
     assert "stopped after" in err
     assert f"reports: {ITEMS} new" in out
     assert slow_server.hits("/feed.xml")[1].status == 304  # the second round was conditional
+
+
+def test_ctrl_c_stops_a_fetch_with_a_message_and_keeps_what_was_stored(
+    tmp_path: Path, slow_server: FeedServer
+) -> None:
+    home = tmp_path / "home"
+    db = home / "newsweave.db"
+    _cli(home, "add", slow_server.base + "/feed.xml", "--allow-host", "127.0.0.1")
+    proc = _popen(home, "fetch", "--allow-host", "127.0.0.1")
+    deadline = time.monotonic() + 60
+    while _count(db, "SELECT count(*) FROM source_items") < 2:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrupted: what was stored stays" in err and "Traceback" not in err
+    kept = _count(db, "SELECT count(*) FROM source_items")
+    assert kept >= 2 and _count(db, "SELECT count(*) FROM reports") == kept

@@ -354,6 +354,10 @@ def fetch(ctx: click.Context, every: bool, quiet: bool, allow_hosts: tuple[str, 
         )
     except NewsweaveError as error:
         _fail(error)
+    except KeyboardInterrupt:
+        reporter.stop()
+        click.echo("interrupted: what was stored stays; the next fetch resumes", err=True)
+        sys.exit(130)
     finally:
         reporter.stop()
     reporter.summary(run)
