@@ -413,3 +413,24 @@ def test_item_links_are_canonical() -> None:
         == "https://news.example/world/ferry?id=5"
     )
     assert canonical_url("http://x.example:8080/a?q=a%20b") == "http://x.example:8080/a?q=a%20b"
+
+
+def test_feed_dates_are_timezone_aware_utc(local: Settings, server: FeedServer) -> None:
+    from datetime import UTC, datetime
+
+    _follow(local, server, "/good.xml")
+    fetch(local, FAST, stories=False)
+    with Store.open(local.db_path) as db:
+        dates = {r.title: r.published for r in db.reports()}
+    assert dates["Restored reading room opens"] == datetime(2026, 5, 29, 14, 0, tzinfo=UTC)
+    assert dates["Lindenport ferry resumes crossings"] == datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
+
+
+def test_retry_after_is_honoured(local: Settings, server: FeedServer) -> None:
+    server.routes["/busy.xml"] = Route(b"busy", 503, "text/plain", headers={"Retry-After": "7200"})
+    ids = _follow(local, server, "/busy.xml")
+    fetch(local, FAST, stories=False)
+    with Store.open(local.db_path) as db:
+        row = db.source(ids["/busy.xml"])
+    assert row.last_error.startswith("http_status:") and "HTTP 503" in row.last_error
+    assert (row.next_due_at - row.last_attempt_at).total_seconds() == 7200
