@@ -434,3 +434,32 @@ def test_retry_after_is_honoured(local: Settings, server: FeedServer) -> None:
         row = db.source(ids["/busy.xml"])
     assert row.last_error.startswith("http_status:") and "HTTP 503" in row.last_error
     assert (row.next_due_at - row.last_attempt_at).total_seconds() == 7200
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        # RSS 0.91
+        '<?xml version="1.0"?><rss version="0.91"><channel><title>Old Wire</title>'
+        "<link>http://old.example/</link><description>d</description>"
+        "<item><title>Ferry resumes</title><link>http://old.example/ferry</link>"
+        "<description>The ferry is back.</description></item></channel></rss>",
+        # RSS 1.0 (RDF)
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<channel rdf:about="http://old.example/"><title>Old Wire</title>'
+        "<link>http://old.example/</link><description>d</description></channel>"
+        '<item rdf:about="http://old.example/ferry"><title>Ferry resumes</title>'
+        "<link>http://old.example/ferry</link><description>The ferry is back.</description>"
+        "<dc:date>2026-06-01T07:00:00Z</dc:date></item></rdf:RDF>",
+    ],
+)
+def test_old_rss_versions_are_read(document: str) -> None:
+    feed = parse_feed(document.encode(), "http://old.example/feed")
+    assert feed.title == "Old Wire"
+    [item] = feed.items
+    assert (item.title, item.url, item.summary) == (
+        "Ferry resumes",
+        "http://old.example/ferry",
+        "The ferry is back.",
+    )
