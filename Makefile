@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo test lint install install-test install-web browser reader bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,11 +14,25 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,eval]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,eval,web]'
+	touch $@
+
+$(VENV)/.installed-web: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[web]'
 	touch $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-web: $(VENV)/.installed-web
+
+# The reader's browser tests drive Debian's Chromium through Playwright; no browser is ever
+# downloaded. Installed once (as root, like CI), then this is a file check.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 demo: install
 	$(BIN)/newsweave demo
@@ -27,8 +41,18 @@ lint: install-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 
-test: install-test lint
+test: install-test lint browser
 	$(BIN)/python -m pytest
 
+# The reader on the demo: http://127.0.0.1:8000/ (data in .reader-home).
+READER_HOME ?= .reader-home
+reader: install-web
+	$(BIN)/newsweave --home $(READER_HOME) ingest --threshold 0.34 src/newsweave/demo
+	$(BIN)/newsweave --home $(READER_HOME) serve
+
+# Load benchmark of the story page (docs/reader.md); uses wrk if installed, else Python.
+bench-web: install-web
+	$(BIN)/python scripts/load_web.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info newsweave-demo.html
+	rm -rf $(VENV) build *.egg-info src/*.egg-info newsweave-demo.html test-artifacts .reader-home

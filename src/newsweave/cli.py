@@ -539,11 +539,13 @@ def serve(ctx: click.Context, host: str, port: int, access_log: bool) -> None:
         )
         sys.exit(EXIT_FAILED)
     settings = _settings(ctx)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    loopback = frozenset({"127.0.0.1", "localhost", "::1"})
+    if host not in loopback:
         click.echo(f"warning: the reader has no login; anyone reaching {host} can read", err=True)
     click.echo(f"reading {settings.db_path}; serving on http://{host}:{port}/", err=True)
     uvicorn.run(
-        create_app(settings),
+        # On a loopback address only loopback Host names are answered (no DNS rebinding).
+        create_app(settings, hosts=loopback if host in loopback else None),
         host=host,
         port=port,
         # Access lines are logged at info level; without --access-log only problems are.
