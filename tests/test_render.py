@@ -200,6 +200,7 @@ def test_json_layout() -> None:
         "citations": [1, 2, 3],
         "role": "conflict",
         "claim_id": None,
+        "support": [],  # unverified in this fixture
     }
     assert data["sources"][1]["copy_of"] == 1
     assert data["sources"][2]["published"] is None

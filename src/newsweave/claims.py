@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from newsweave.records import Claim, Report, Sentence, Slot, SlotKind
+from newsweave.records import Claim, ConflictKind, Report, Sentence, Slot, SlotKind
 from newsweave.text.dates import format_date
 from newsweave.text.embed import Embedder, Thresholds
 from newsweave.text.sentences import report_sentences
@@ -37,9 +37,9 @@ class Side:
 
 @dataclass(frozen=True)
 class SlotConflict:
-    """Reports aligned on one claim that give different values for one slot."""
+    """Reports of one claim that disagree on one slot, or (kind "claim") assert and deny it."""
 
-    kind: SlotKind
+    kind: ConflictKind
     key: str
     claim_id: int
     sides: tuple[Side, ...]

@@ -75,6 +75,7 @@ def main(ctx: click.Context, home: Path | None, embedder: str | None) -> None:
 @click.option("--sentences", type=int, help="Most body sentences (default 6).")
 @click.option("--words", type=int, help="Most words in the whole brief (replaces --sentences).")
 @click.option("--no-store", is_flag=True, help="Do not write reports or the brief to the database.")
+@click.option("--no-verify", is_flag=True, help="Do not check citations against the reports.")
 @click.pass_context
 def brief(
     ctx: click.Context,
@@ -86,6 +87,7 @@ def brief(
     sentences: int | None,
     words: int | None,
     no_store: bool,
+    no_verify: bool = False,
 ) -> None:
     """Brief the reports in PATHS (.txt .md .html .json .jsonl), or print a story's brief."""
     from newsweave.render import render
@@ -111,6 +113,8 @@ def brief(
         settings = _settings(ctx).with_(
             **{k: v for k, v in {"max_body_sentences": sentences, "max_words": words}.items() if v}
         )
+        if no_verify:
+            settings = settings.with_(verify=False)
         run = brief_paths(list(paths), settings, store=not no_store)
         _write(render(run.brief, fmt), out)
     except NewsweaveError as error:
@@ -553,3 +557,151 @@ def serve(ctx: click.Context, host: str, port: int, access_log: bool) -> None:
         access_log=access_log,
         server_header=False,
     )
+
+
+def _source_text(path: Path) -> tuple[str, datetime | None]:
+    """The text (and publication time) of a source file: a report file, or any UTF-8 text."""
+    from newsweave.errors import InputError
+    from newsweave.sources.files import load_paths
+
+    if not path.is_file():
+        raise InputError(str(path), "file not found")
+    loaded = load_paths([path])
+    if loaded.reports:
+        report = loaded.reports[0]
+        return report.text, report.published
+    reason = loaded.problems[0].reason if loaded.problems else "not a readable report"
+    raise InputError(str(path), reason)
+
+
+@main.command("verify")
+@click.option("--claim", help="The claim to check (a sentence or two).")
+@click.option(
+    "--source",
+    "source_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The article to check it against (.txt .md .html .json).",
+)
+@click.option(
+    "--batch",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help='JSON lines {"id", "claim", "source"}; "-" reads standard input.',
+)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+@click.pass_context
+def verify_(
+    ctx: click.Context,
+    claim: str | None,
+    source_path: Path | None,
+    batch: Path | None,
+    fmt: str,
+) -> None:
+    """Does a source say what a claim says? Prints the verdict, score and evidence.
+
+    Verdicts: supported, contradicted (the source says otherwise), not_found.
+    """
+    import json
+
+    from newsweave.text.embed import make_embedder
+    from newsweave.verify import verify_batch
+    from newsweave.verify_story import brief_verifier
+
+    if (batch is None) == (claim is None):
+        raise click.UsageError("give either --claim with --source, or --batch")
+    if claim is not None and source_path is None:
+        raise click.UsageError("--claim needs --source")
+    if batch is not None and source_path is not None:
+        raise click.UsageError("--batch lines carry their own source; drop --source")
+    # The verifier uses WordLlama alone (TF-IDF fitted per call would not compare across calls).
+    verifier = brief_verifier(make_embedder(_settings(ctx).embedder))
+    if claim is not None and source_path is not None:
+        try:
+            text, published = _source_text(source_path)
+        except NewsweaveError as error:
+            _fail(error)
+        result = verifier.verify(claim, text, source_published=published)
+        if fmt == "json":
+            out = {
+                "verdict": result.verdict,
+                "score": result.score,
+                "evidence": list(result.evidence),
+                "findings": [str(f) for f in result.findings],
+            }
+            click.echo(json.dumps(out, ensure_ascii=False))
+            return
+        click.echo(f"{result.verdict} (score {result.score:.2f})")
+        for sentence in result.evidence:
+            click.echo(f"  evidence: {sentence}")
+        for finding in result.findings:
+            click.echo(f"  because {finding}")
+        return
+    assert batch is not None
+    try:
+        stream = sys.stdin if str(batch) == "-" else batch.open(encoding="utf-8")
+    except OSError as error:
+        _fail(NewsweaveError(f"{batch}: cannot read ({error.strerror})"))
+    bad = 0
+    try:
+        with stream:
+            for line in verify_batch(stream, verifier):
+                if line.error or line.result is None:
+                    bad += 1
+                    click.echo(f"skipped {batch} line {line.line}: {line.error}", err=True)
+                elif fmt == "json":
+                    click.echo(json.dumps(line.to_json(), ensure_ascii=False))
+                else:
+                    click.echo(f"{line.id}\t{line.result.verdict}\t{line.result.score:.2f}")
+    except UnicodeDecodeError:
+        _fail(NewsweaveError(f"{batch}: not valid UTF-8"))
+    if bad:
+        sys.exit(EXIT_SKIPPED)
+
+
+def _note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@main.command("eval-verify")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="Folder holding summedits-dev/ and fnc1-dev/.",
+)
+@click.option("--only", type=click.Choice(("summedits", "fnc1")), help="Run one benchmark.")
+@click.option("--limit", type=click.IntRange(min=2), help="FNC-1: only this many bodies.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the results here.",
+)
+def eval_verify(data: Path, only: str | None, limit: int | None, json_out: Path | None) -> None:
+    """Benchmark the verifier and its peers side by side: SummEdits and FNC-1 (dev)."""
+    import json
+
+    from newsweave import evaluate_verify as ev
+
+    summedits = fnc1 = None
+    try:
+        verifier = ev.default_verifier()
+        if only in (None, "summedits"):
+            folder = data / "summedits-dev"
+            if folder.is_dir():
+                summedits = ev.run_summedits(ev.read_summedits(folder), verifier)
+                click.echo(ev.format_summedits(summedits))
+            else:
+                click.echo(f"skipped: {folder} not found")
+        if only in (None, "fnc1"):
+            folder = data / "fnc1-dev"
+            if folder.is_dir():
+                pairs, bodies = ev.read_fnc1(folder)
+                fnc1 = ev.run_fnc1(pairs, bodies, verifier, limit=limit, progress=_note)
+                click.echo("\n" + ev.format_fnc1(fnc1))
+            else:
+                click.echo(f"skipped: {folder} not found")
+    except NewsweaveError as error:
+        _fail(error)
+    if json_out is not None:
+        _write(json.dumps(ev.result_to_json(summedits, fnc1), indent=1) + "\n", json_out)

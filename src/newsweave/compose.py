@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -21,6 +21,7 @@ from newsweave.records import (
     Report,
     Sentence,
     Source,
+    Support,
 )
 from newsweave.render import citation_marker
 from newsweave.salience import features, heuristic, load_model, story_stats
@@ -29,6 +30,8 @@ from newsweave.text.sentences import is_candidate, stands_alone
 from newsweave.text.slots import disagree
 from newsweave.text.words import content_words
 from newsweave.text.words import words as word_set
+from newsweave.verify import Verification, Verifier
+from newsweave.verify_story import StoryVerifier
 
 # A sentence whose content words are at least this share new is worth a place.
 NOVELTY = 0.35
@@ -55,6 +58,8 @@ _COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "ei
 
 def about(kind: str, key: str) -> str:
     """What a disagreement is about, in words: 'the location', 'the number of months'."""
+    if kind == "claim":
+        return "what happened"
     if kind == "place":
         return "the location"
     if kind == "date":
@@ -255,7 +260,10 @@ def _conflict_sentence(conflict: SlotConflict, analysis: Analysis, numbers: dict
         else:
             who = f"{count_word(n)} outlets say"
         cites = citation_marker([numbers[r] for r in side.report_ids])
-        parts.append(f"{who} {side.value} {cites}")
+        value = side.value
+        if conflict.kind == "claim":
+            value = "that " + _lower_first(value, _names(analysis.reports))
+        parts.append(f"{who} {value} {cites}")
     text = f"Reports differ on {about(conflict.kind, conflict.key)}: " + "; ".join(parts) + "."
     return text
 
@@ -374,10 +382,25 @@ def _conflict_line(
     )
 
 
-def compose(analysis: Analysis, settings: Settings, now: datetime | None = None) -> Brief:
-    """Write the brief of one analysed story."""
+def compose(
+    analysis: Analysis,
+    settings: Settings,
+    now: datetime | None = None,
+    verifier: Verifier | None = None,
+) -> Brief:
+    """Write the brief of one analysed story; with a verifier, every citation is checked.
+
+    A cited report that does not support its sentence loses the citation, a sentence left
+    with none is dropped, and statements one report makes and another denies are stated as
+    conflicts (kind "claim").
+    """
     if not analysis.reports:
         raise ComposeError("no reports to brief")
+    checker = StoryVerifier(verifier, analysis) if verifier is not None else None
+    if checker is not None:
+        denied = checker.claim_conflicts()
+        if denied:
+            analysis = replace(analysis, conflicts=(*analysis.conflicts, *denied))
     numbers = _numbering(analysis.reports)
     picks = _score_claims(analysis, settings)
     if not picks:
@@ -394,6 +417,14 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
         # The budget is for the whole brief (conflicts are always stated).
         budget = max(1, settings.max_words - conflict_words)
     body_picks, analysis_picks = _select(picks, analysis, settings, budget)
+    checked: dict[Sentence, dict[str, Verification]] = {}
+    removed = 0
+    if checker is not None:
+        body_picks, dropped_body = _verified(body_picks, checker, checked)
+        analysis_picks, dropped_analysis = _verified(analysis_picks, checker, checked)
+        removed = dropped_body + dropped_analysis
+        if not body_picks:
+            raise ComposeError("no sentence of these reports is supported by its own report")
     if budget is not None and coverage is not None:
         # The coverage note is the first thing a tight budget leaves out.
         used = sum(len(p.sentence.text.split()) for p in (*body_picks, *analysis_picks))
@@ -411,17 +442,24 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
     attributed: set[str] = set()
 
     def sentence(pick: _Pick, role: str) -> BriefSentence:
+        cited = {numbers[r]: r for r in pick.report_ids}
+        results = checked.get(pick.sentence, {})
         return BriefSentence(
             _write(pick, analysis, names, attributed),
-            tuple(sorted(numbers[r] for r in pick.report_ids)),
+            tuple(sorted(cited)),
             role,  # type: ignore[arg-type]
             pick.claim.id,
+            tuple(_support(n, results[cited[n]]) for n in sorted(cited) if cited[n] in results),
         )
 
+    def conflict_line(conflict: SlotConflict) -> BriefSentence:
+        line = _conflict_line(conflict, analysis, numbers)
+        if checker is None:
+            return line
+        return replace(line, support=_conflict_support(conflict, checker, numbers))
+
     def conflict_sentences(pick: _Pick) -> list[BriefSentence]:
-        return [
-            _conflict_line(c, analysis, numbers) for c in conflicts_by_claim.pop(pick.claim.id, [])
-        ]
+        return [conflict_line(c) for c in conflicts_by_claim.pop(pick.claim.id, [])]
 
     lede_sentence = sentence(lede, "lede")
     body: list[BriefSentence] = conflict_sentences(lede)
@@ -430,9 +468,11 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
         body.extend(conflict_sentences(pick))
     # Conflicts on claims not chosen for the body still belong in the brief.
     for conflicts in conflicts_by_claim.values():
-        body.extend(_conflict_line(c, analysis, numbers) for c in conflicts)
+        body.extend(conflict_line(c) for c in conflicts)
     analysis_sentences = [sentence(p, "analysis") for p in analysis_picks]
     if coverage is not None:
+        if checker is not None:
+            coverage = replace(coverage, support=_coverage_support(analysis, numbers))
         analysis_sentences.append(coverage)
     sources = tuple(
         Source(
@@ -455,6 +495,64 @@ def compose(analysis: Analysis, settings: Settings, now: datetime | None = None)
         sources=sources,
         created_at=now or datetime.now(UTC),
         independent_sources=len(set(analysis.groups.values())),
+        notes=_verification_notes(removed),
+    )
+
+
+def _verified(
+    picks: Sequence[_Pick], checker: StoryVerifier, checked: dict[Sentence, dict[str, Verification]]
+) -> tuple[list[_Pick], int]:
+    """Picks cited only to the reports that support them; how many citations were removed."""
+    kept: list[_Pick] = []
+    removed = 0
+    for pick in picks:
+        results = checker.check(pick.sentence, pick.report_ids)
+        supporting_ids = tuple(r for r in pick.report_ids if results[r].verdict == "supported")
+        removed += len(pick.report_ids) - len(supporting_ids)
+        if not supporting_ids:
+            continue  # no report says what this sentence says
+        checked[pick.sentence] = results
+        kept.append(_Pick(pick.claim, pick.sentence, supporting_ids, pick.score))
+    return kept, removed
+
+
+def _support(number: int, result: Verification) -> Support:
+    """A verification as the record a brief sentence carries for one citation."""
+    return Support(number, result.verdict, result.score, result.evidence)
+
+
+def _conflict_support(
+    conflict: SlotConflict, checker: StoryVerifier, numbers: dict[str, int]
+) -> tuple[Support, ...]:
+    """Each citation of a conflict sentence, with the sentence that puts it on its side."""
+    by_number = {
+        numbers[r]: _support(numbers[r], checker.side_evidence(conflict, side, r))
+        for side in conflict.sides
+        for r in side.report_ids
+    }
+    return tuple(by_number[n] for n in sorted(by_number))
+
+
+def _coverage_support(analysis: Analysis, numbers: dict[str, int]) -> tuple[Support, ...]:
+    """The coverage sentence counts reports: each is evidence of itself by its title."""
+    supports = []
+    for report in analysis.reports:
+        first = next((s.text for s in analysis.sentences if s.report_id == report.id), "")
+        evidence = report.title or first
+        supports.append(
+            Support(numbers[report.id], "supported", 1.0, (evidence,) if evidence else ())
+        )
+    return tuple(sorted(supports, key=lambda s: s.number))
+
+
+def _verification_notes(removed: int) -> tuple[str, ...]:
+    """A note saying how many citations verification removed, when it removed any."""
+    if not removed:
+        return ()
+    plural = "s" if removed != 1 else ""
+    return (
+        f"Verification removed {count_word(removed)} citation{plural} to reports that do not "
+        "say what the sentence says.",
     )
 
 

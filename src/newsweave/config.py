@@ -28,6 +28,8 @@ class Settings:
     salience: str = "heuristic"
     # Benchmarks cut every system's text at the budget: fill it rather than stop short.
     fill: bool = False
+    # Check every citation against the cited report before output (docs/verify.md).
+    verify: bool = True
     # Hosts (names or addresses) that may be fetched even though they are loopback, private
     # or link-local; empty by default, so feeds cannot be pointed at internal services.
     allow_hosts: tuple[str, ...] = ()

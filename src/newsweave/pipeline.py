@@ -15,6 +15,7 @@ from newsweave.errors import ComposeError
 from newsweave.records import Brief, LoadResult, Problem, Report
 from newsweave.sources.files import load_paths
 from newsweave.text.embed import Embedder, make_embedder
+from newsweave.verify_story import brief_verifier
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ def make_brief(
     if not reports:
         raise ComposeError("no reports to brief")
     embedder = embedder or make_embedder(settings.embedder)
-    return compose(analyse(reports, embedder), settings, now=now)
+    verifier = brief_verifier(embedder) if settings.verify else None
+    return compose(analyse(reports, embedder), settings, now=now, verifier=verifier)
 
 
 def load_readable(paths: Sequence[Path | str]) -> LoadResult:

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Literal
 
 SlotKind = Literal["place", "date", "number", "person"]
+# A conflict is about a slot, or (kind "claim") one report denying what another asserts.
+ConflictKind = Literal["place", "date", "number", "person", "claim"]
 SentenceRole = Literal["lede", "body", "conflict", "analysis"]
 Verdict = Literal["supported", "contradicted", "not_found"]
 
@@ -96,9 +98,9 @@ class ConflictValue:
 
 @dataclass(frozen=True)
 class Conflict:
-    """A slot on which reports of one event disagree."""
+    """A slot, or a whole claim, on which reports of one event disagree."""
 
-    kind: SlotKind
+    kind: ConflictKind
     about: str  # what the disagreement is about, e.g. "the location"
     values: tuple[ConflictValue, ...]
 

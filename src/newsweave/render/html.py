@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from newsweave.records import Brief, BriefSentence, Conflict, Source
+from newsweave.records import Brief, BriefSentence, Conflict, Source, Support
 from newsweave.render import (
     CITATION_GROUP,
     citation_numbers,
@@ -57,6 +57,44 @@ def citations_html(citations: Iterable[int], valid: Container[int]) -> Markup:
     return Markup('<sup class="cite">[') + Markup(", ").join(parts) + Markup("]</sup>")
 
 
+def evidence_html(number: int, support: Support, valid: Container[int]) -> Markup:
+    """One citation as a disclosure: its number, and once opened the cited report's evidence.
+
+    A <details> element opens and closes without scripts, so the page needs none.
+    """
+    source = (
+        Markup('<a href="#src-{0}">source {0}</a>').format(number)
+        if number in valid
+        else escape(f"source {number}")
+    )
+    quotes = Markup("").join(
+        Markup('<blockquote class="ev-quote">{}</blockquote>').format(e) for e in support.evidence
+    )
+    return Markup(
+        '<details class="ev"><summary title="What source {n} says">{n}</summary>'
+        '<div class="ev-box">{quotes}<div class="ev-meta">{verdict} by {source}, '
+        "score {score:.2f}</div></div></details>"
+    ).format(
+        n=number,
+        quotes=quotes,
+        verdict=support.verdict.replace("_", " ").capitalize(),
+        source=source,
+        score=support.score,
+    )
+
+
+def _evidence_group(numbers: Iterable[int], s: BriefSentence, valid: Container[int]) -> Markup:
+    """A citation marker whose numbers open the evidence: [1, 2] with a disclosure each."""
+    by_number = {sp.number: sp for sp in s.support}
+    parts = [
+        evidence_html(n, by_number[n], valid)
+        if n in by_number
+        else (Markup('<a href="#src-{0}">{0}</a>').format(n) if n in valid else escape(str(n)))
+        for n in citation_numbers(numbers)
+    ]
+    return Markup('<span class="cite">[</span>') + Markup(", ").join(parts) + Markup("]")
+
+
 def sentence_html(
     s: BriefSentence, valid: Container[int], sources: Sequence[Source] = ()
 ) -> Markup:
@@ -64,7 +102,8 @@ def sentence_html(
 
     A conflict sentence carries its markers inline ("… Bishkek [1, 2]; … Dushanbe [3]");
     those groups are turned into links in place, after escaping, and only when every
-    number in the group is a source number.
+    number in the group is a source number. A verified sentence's citations open the
+    evidence of the cited report instead (see evidence_html).
     """
     text = escape(s.text)
     if s.role == "conflict" and has_inline_citations(s.text):
@@ -73,10 +112,19 @@ def sentence_html(
             numbers = [int(n) for n in match.group(1).split(", ")]
             if not all(n in valid for n in numbers):
                 return match.group(0)
+            if s.support:
+                return str(_evidence_group(numbers, s, valid))
             return str(citations_html(numbers, valid))
 
         # The escaped text keeps digits, commas and brackets as they were, so the groups match.
         return Markup(CITATION_GROUP.sub(link, str(text)))
+    if s.support and s.citations:
+        return (
+            text
+            + " "
+            + _evidence_group(s.citations, s, valid)
+            + escape(wire_note(s.citations, sources))
+        )
     return text + citations_html(s.citations, valid) + escape(wire_note(s.citations, sources))
 
 
@@ -87,6 +135,8 @@ def _paragraphs(
     return [
         {
             "conflict": len(p) == 1 and p[0].role == "conflict",
+            # <details> may not stand in a <p>: paragraphs with evidence are <div>s.
+            "tag": "div" if any(s.support for s in p) else "p",
             "html": Markup(" ").join(sentence_html(s, valid, sources) for s in p),
         }
         for p in paragraphs(sentences)
@@ -137,6 +187,7 @@ def render_html(brief: Brief) -> str:
     return template.render(
         headline=brief.headline,
         lede=sentence_html(brief.lede, valid, brief.sources),
+        lede_tag="div" if brief.lede.support else "p",
         body=_paragraphs(brief.body, valid, brief.sources),
         conflicts=_conflicts(brief.conflicts, valid),
         analysis=_paragraphs(brief.analysis, valid, brief.sources),

@@ -14,16 +14,19 @@ from newsweave.records import (
     Brief,
     BriefSentence,
     Conflict,
+    ConflictKind,
     ConflictValue,
     SentenceRole,
-    SlotKind,
     Source,
+    Support,
+    Verdict,
 )
 
 SCHEMA = "newsweave.brief/1"
 
 _BODY_ROLES = ("body", "conflict")
-_KINDS: tuple[str, ...] = get_args(SlotKind)
+_KINDS: tuple[str, ...] = get_args(ConflictKind)
+_VERDICTS: tuple[str, ...] = get_args(Verdict)
 
 
 def _when(value: datetime | None) -> str | None:
@@ -37,6 +40,15 @@ def _sentence(s: BriefSentence, *, role: bool) -> dict[str, Any]:
     if role:
         out["role"] = s.role
     out["claim_id"] = s.claim_id
+    out["support"] = [
+        {
+            "number": v.number,
+            "verdict": v.verdict,
+            "score": v.score,
+            "evidence": list(v.evidence),
+        }
+        for v in s.support
+    ]
     return out
 
 
@@ -178,6 +190,30 @@ def _sentence_from(d: Mapping[str, Any], where: str, role: SentenceRole | None) 
         role=role,
         # An absent claim_id reads as None, so briefs written by hand still load.
         claim_id=_opt_int(d, "claim_id", where) if "claim_id" in d else None,
+        # Briefs written before verification have no support: it reads as none.
+        support=tuple(
+            _support_from(v, f"{where}.support[{i}]")
+            for i, v in enumerate(_list(d, "support", where) if "support" in d else [])
+        ),
+    )
+
+
+def _support_from(d: Mapping[str, Any], where: str) -> Support:
+    """One citation's verification: number, verdict, score and evidence sentences."""
+    verdict = _str(d, "verdict", where)
+    if verdict not in _VERDICTS:
+        raise ValueError(f"{where}.verdict: expected one of {_VERDICTS}, got {verdict!r}")
+    score = _get(d, "score", where)
+    if not isinstance(score, int | float) or isinstance(score, bool):
+        raise ValueError(f"{where}.score: expected a number")
+    evidence = _list(d, "evidence", where)
+    if not all(isinstance(e, str) for e in evidence):
+        raise ValueError(f"{where}.evidence: expected an array of strings")
+    return Support(
+        number=_int(d, "number", where),
+        verdict=cast(Verdict, verdict),
+        score=float(score),
+        evidence=tuple(evidence),
     )
 
 
@@ -200,7 +236,9 @@ def _conflict_from(d: Mapping[str, Any], where: str) -> Conflict:
                 independent=_int(v, "independent", at),
             )
         )
-    return Conflict(kind=cast(SlotKind, kind), about=_str(d, "about", where), values=tuple(values))
+    return Conflict(
+        kind=cast(ConflictKind, kind), about=_str(d, "about", where), values=tuple(values)
+    )
 
 
 def _source_from(d: Mapping[str, Any], where: str) -> Source:

@@ -116,6 +116,11 @@ class HybridEmbedder:
         # A cap on TF-IDF columns keeps a 1,000-sentence story's matrix small.
         self._sparse = LexicalEmbedder(max_features=4096)
 
+    @property
+    def dense(self) -> WordLlamaEmbedder:
+        """The WordLlama half, for components that want dense vectors alone."""
+        return self._dense
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Both embeddings, concatenated and scaled so each row stays unit length."""
         dense = self._dense.encode(texts)

