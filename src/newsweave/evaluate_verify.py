@@ -6,10 +6,11 @@
   documents), and the verifier with its value checks (numbers, dates, entities) off.
 - **FNC-1** (dev): the stance of an article body towards a headline (agree, disagree, discuss,
   unrelated), per-class F1. The verifier's outputs for the headline against the body (relevance,
-  findings, refutation and hedging cues near the matching sentences) feed a small
-  gradient-boosting model; so do the peers' (lexical overlap only; the verifier without value
-  checks). Two-fold cross-validation by body: every pair is scored by a model fitted on the
-  other half of the bodies, so no body is seen in fitting and scoring.
+  findings, refutation and hedging cues near the matching sentences), with the stacked
+  probabilities of a bag-of-words model, feed a small gradient-boosting model; so do the
+  peers' (lexical overlap only; lexical overlap and the words model; the verifier without
+  value checks). Five-fold cross-validation by body: every pair is scored by models fitted on
+  the other folds' bodies, so no body is seen in fitting and scoring.
 
 Splits are by a hash of the document or body id, never by item, and nothing is tuned to
 single items. The data is read in place (../shared/data) and never copied.
@@ -38,6 +39,7 @@ from newsweave.verify_story import brief_verifier
 SCHEMA = "newsweave.eval-verify/1"
 STANCES = ("agree", "disagree", "discuss", "unrelated")
 SEED = 20260601
+FOLDS = 5  # FNC-1 cross-validation folds, by body
 # Published balanced accuracy on the full SummEdits news set (Laban et al., EMNLP 2023).
 SUMMEDITS_PUBLISHED = {"GPT-4": 83.3, "QAFactEval": 74.4, "ChatGPT": 74.4, "SummaC-Conv": 61.9}
 _WORD = re.compile(r"[a-z0-9]+")
@@ -118,11 +120,6 @@ def read_fnc1(folder: Path) -> tuple[list[StancePair], dict[str, str]]:
     if bad:
         raise InputError(str(stances_path), f"unknown stances: {sorted(bad)}")
     return pairs, bodies
-
-
-def half(key: str) -> int:
-    """A stable split of ids into two halves (0 and 1) by a hash, independent of order."""
-    return hashlib.sha256(f"{SEED}:{key}".encode()).digest()[0] % 2
 
 
 # SummEdits ---------------------------------------------------------------------------------
@@ -350,15 +347,87 @@ def _stance_model() -> Any:
     )
 
 
-def _cross_validated(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
-    """Predictions for every row from a model fitted on the other fold."""
+def fold_of(key: str, k: int = FOLDS) -> int:
+    """A stable assignment of ids to k folds by a hash, independent of order."""
+    return int.from_bytes(hashlib.sha256(f"{SEED}:{key}".encode()).digest()[:4], "big") % k
+
+
+def _words_probabilities(
+    pairs: Sequence[StancePair], bodies: dict[str, str], train: np.ndarray, test: np.ndarray
+) -> np.ndarray:
+    """Stance probabilities for the test rows from a bag-of-words model of the train rows.
+
+    Headline and body each become TF-IDF vectors of words and word pairs (the 5,000 most
+    frequent in the training texts); a class-balanced logistic regression reads both. It
+    learns the stance words no feature of the verifier names ("hoax", "rumour", "sources
+    say"), which the gradient-boosting model then weighs with the verifier's findings.
+    """
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    def vectorizer(texts: Sequence[str]) -> Any:
+        return TfidfVectorizer(
+            max_features=5000, stop_words="english", sublinear_tf=True, ngram_range=(1, 2)
+        ).fit(texts)
+
+    heads = vectorizer([pairs[i].headline for i in train])
+    body_ids = list(dict.fromkeys(pairs[i].body_id for i in train))
+    texts = vectorizer([bodies[b] for b in body_ids])
+
+    def matrix(rows: np.ndarray) -> Any:
+        return hstack(
+            [
+                heads.transform([pairs[i].headline for i in rows]),
+                texts.transform([bodies[pairs[i].body_id] for i in rows]),
+            ]
+        ).tocsr()
+
+    labels = np.array([pairs[i].stance for i in train])
+    model = LogisticRegression(max_iter=2000, class_weight="balanced").fit(matrix(train), labels)
+    probabilities = np.zeros((len(test), len(STANCES)))
+    for column, stance in enumerate(model.classes_):
+        probabilities[:, STANCES.index(stance)] = model.predict_proba(matrix(test))[:, column]
+    return probabilities
+
+
+def _stacked_words(
+    pairs: Sequence[StancePair], bodies: dict[str, str], folds: np.ndarray
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """For each outer fold: words-model probabilities for its training rows, out of fold
+    (two inner folds by body), and for its test rows (fitted on all its training rows)."""
+    stacked: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for fold in sorted(set(folds.tolist())):
+        train, test = np.where(folds != fold)[0], np.where(folds == fold)[0]
+        inner = np.array([fold_of("inner:" + pairs[i].body_id, 2) for i in train])
+        out_of_fold = np.zeros((len(train), len(STANCES)))
+        for part in (0, 1):
+            if (inner == part).any() and (inner != part).any():
+                out_of_fold[inner == part] = _words_probabilities(
+                    pairs, bodies, train[inner != part], train[inner == part]
+                )
+        stacked[fold] = (out_of_fold, _words_probabilities(pairs, bodies, train, test))
+    return stacked
+
+
+def _cross_validated(
+    x: np.ndarray,
+    y: np.ndarray,
+    folds: np.ndarray,
+    words: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> np.ndarray:
+    """Predictions for every row from a model fitted on the other folds."""
     predicted = np.empty(len(y), dtype=object)
-    for fold in (0, 1):
+    for fold in sorted(set(folds.tolist())):
         train, test = folds != fold, folds == fold
         if not train.any() or not test.any():
             continue
-        model = _stance_model().fit(x[train], y[train])
-        predicted[test] = model.predict(x[test])
+        x_train, x_test = x[train], x[test]
+        if words is not None:
+            x_train = np.hstack([x_train, words[fold][0]])
+            x_test = np.hstack([x_test, words[fold][1]])
+        model = _stance_model().fit(x_train, y[train])
+        predicted[test] = model.predict(x_test)
     return predicted
 
 
@@ -369,7 +438,7 @@ def run_fnc1(
     limit: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> StanceResult:
-    """Per-class F1 of each system on FNC-1, two-fold cross-validated by body."""
+    """Per-class F1 of each system on FNC-1, five-fold cross-validated by body."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics import f1_score
 
@@ -388,18 +457,24 @@ def run_fnc1(
     if verifier.embedder is not None and headlines:
         for h, v in zip(headlines, verifier.embedder.encode(headlines), strict=True):
             vectors[h] = v
-    folds = np.array([half(p.body_id) for p in pairs])
+    folds = np.array([fold_of(p.body_id) for p in pairs])
     y = np.array([p.stance for p in pairs], dtype=object)
     # TF-IDF weights are learned per fold from the texts the model may see.
     lexical = np.zeros((len(pairs), 3))
-    for fold in (0, 1):
-        seen = [bodies[b] for b in used if half(b) != fold]
-        seen += [p.headline for p in pairs if half(p.body_id) != fold]
+    for fold in sorted(set(folds.tolist())):
+        seen = [bodies[b] for b in used if fold_of(b) != fold]
+        seen += [p.headline for p in pairs if fold_of(p.body_id) != fold]
         tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(seen or ["empty"])
         for k, p in enumerate(pairs):
             if folds[k] == fold:
                 lexical[k] = _lexical_features(p.headline, bodies[p.body_id], tfidf)
-    rows = [_stance_row("lexical overlap", lexical, y, folds, f1_score)]
+    words = _stacked_words(pairs, bodies, folds)
+    if progress:
+        progress("words model done")
+    rows = [
+        _stance_row("lexical overlap", lexical, y, folds, f1_score),
+        _stance_row("lexical + words model", lexical, y, folds, f1_score, words),
+    ]
     for name, checks in (
         ("verifier, value checks off", frozenset(CHECKS) - VALUE_CHECKS),
         ("verifier", frozenset(CHECKS)),
@@ -412,7 +487,7 @@ def run_fnc1(
                 for p in pairs
             ]
         )  # fmt: skip
-        rows.append(_stance_row(name, np.hstack([lexical, features]), y, folds, f1_score))
+        rows.append(_stance_row(name, np.hstack([lexical, features]), y, folds, f1_score, words))
         if progress:
             progress(f"{name} done")
     counts = Counter(p.stance for p in pairs)
@@ -426,12 +501,19 @@ def run_fnc1(
 
 
 def _stance_row(
-    system: str, x: np.ndarray, y: np.ndarray, folds: np.ndarray, f1_score: Any
+    system: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    folds: np.ndarray,
+    f1_score: Any,
+    words: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> StanceRow:
-    predicted = _cross_validated(x, y, folds)
+    """One system's per-class F1, cross-validated, with the words model's output if given."""
+    predicted = _cross_validated(x, y, folds, words)
     scores = f1_score(list(y), list(predicted), labels=list(STANCES), average=None, zero_division=0)
     f1 = {s: float(v) for s, v in zip(STANCES, scores, strict=True)}
-    return StanceRow(system, f1, float(np.mean(scores)), x.shape[1])
+    added = len(STANCES) if words is not None else 0
+    return StanceRow(system, f1, float(np.mean(scores)), x.shape[1] + added)
 
 
 # Reports ------------------------------------------------------------------------------------
@@ -476,7 +558,7 @@ def format_fnc1(result: StanceResult) -> str:
     counts = ", ".join(f"{s} {result.counts[s]:,}" for s in STANCES)
     lines = [
         f"FNC-1 dev: {result.pairs:,} headline-body pairs, {result.bodies} bodies ({counts}); "
-        "two-fold cross-validation by body",
+        f"{FOLDS}-fold cross-validation by body",
         "",
         *_table(
             ("system", *STANCES, "macro F1", "features"),
@@ -486,9 +568,10 @@ def format_fnc1(result: StanceResult) -> str:
             ],
         ),
         "",
-        "F1 per class; every pair is scored by a model fitted on the other half of the bodies.",
+        "F1 per class; every pair is scored by a model fitted on the other folds' bodies.",
         "Every system: the same gradient-boosting learner; lexical overlap features (Jaccard, "
-        "headline recall, TF-IDF cosine) are in every row.",
+        "headline recall, TF-IDF cosine) are in every row; 'words model': the out-of-fold "
+        "probabilities of a TF-IDF logistic regression over headline and body words.",
         f"time: {result.seconds:.1f} s",
     ]
     return "\n".join(lines)
