@@ -189,3 +189,43 @@ def test_ctrl_c_stops_a_fetch_with_a_message_and_keeps_what_was_stored(
     assert "interrupted: what was stored stays" in err and "Traceback" not in err
     kept = _count(db, "SELECT count(*) FROM source_items")
     assert kept >= 2 and _count(db, "SELECT count(*) FROM reports") == kept
+
+
+def test_a_terminal_gets_a_progress_bar(tmp_path: Path, slow_server: FeedServer) -> None:
+    import pty
+
+    home = tmp_path / "home"
+    _cli(home, "add", slow_server.base + "/feed.xml", "--allow-host", "127.0.0.1")
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from newsweave.cli import main; main()", "fetch"],
+            env={
+                **os.environ,
+                "NEWSWEAVE_HOME": str(home),
+                "NEWSWEAVE_ALLOW_HOSTS": "127.0.0.1",
+                "TERM": "xterm",
+                "COLUMNS": "100",
+            },
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+            timeout=120,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(master)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert done.returncode == 0
+    assert "fetching" in shown and "1/1" in shown  # rich's bar with its count
+    assert "fetched http" not in shown  # no plain log lines on a terminal
+    assert f"reports: {ITEMS} new" in done.stdout
