@@ -463,3 +463,29 @@ def test_old_rss_versions_are_read(document: str) -> None:
         "http://old.example/ferry",
         "The ferry is back.",
     )
+
+
+def test_a_site_home_page_is_followed_through_the_feed_it_names(
+    local: Settings, server: FeedServer
+) -> None:
+    alternate = '<link rel="alternate" type="application/rss+xml" href="/good.xml">'
+    server.routes["/"] = Route(
+        f"<html><head>{alternate}</head><body><a href='/a'>Ferry</a></body></html>".encode(),
+        content_type="text/html",
+    )
+    article_page = article("Restored reading room opens on Saturday", LIBRARY).replace(
+        "</head>", alternate + "</head>"
+    )
+    server.routes["/library.html"] = Route(article_page.encode(), content_type="text/html")
+    ids = _follow(local, server, "/", "/library.html")
+    run = fetch(local, FAST, stories=False)
+    assert all(o.ok for o in run.outcomes), run.outcomes
+    with Store.open(local.db_path) as db:
+        home, page = db.source(ids["/"]), db.source(ids["/library.html"])
+    # The home page became its feed; the article stayed a page though it names the feed too.
+    assert (home.url, home.kind, home.report_count) == (server.base + "/good.xml", "feed", 2)
+    assert any("names a feed" in p for p in home.problems)
+    assert (page.kind, page.report_count) == ("page", 1)
+    # The feed is now fetched directly, conditionally.
+    fetch(local, FAST, every=True, stories=False)
+    assert server.hits("/good.xml")[-1].status == 304

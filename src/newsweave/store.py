@@ -836,6 +836,14 @@ class Store:
                 conn.execute("DELETE FROM sources WHERE id = ?", (found.id,))
         return found
 
+    def move_source(self, source_id: int, url: str) -> None:
+        """Give a source a new URL (the feed its page named); refuse one already followed."""
+        with self._transaction("move source") as conn:
+            row = conn.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
+            if row is not None and row["id"] != source_id:
+                raise StoreError(f"{url} is already followed as source {row['id']}")
+            conn.execute("UPDATE sources SET url = ? WHERE id = ?", (url, source_id))
+
     def due_sources(self, now: datetime) -> list[SourceRow]:
         """Sources never fetched or whose next fetch is due by now, longest waiting first."""
         return [s for s in self.sources() if s.next_due_at is None or s.next_due_at <= now]

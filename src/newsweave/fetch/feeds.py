@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from newsweave.errors import FetchError, InputError
 from newsweave.ids import canonical_url
@@ -25,6 +26,7 @@ _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']", 
 _CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9._-]+)", re.I)
 _FEED_TYPES = ("xml", "rss", "atom", "rdf")
 _UTF8_XML = "application/xml; charset=utf-8"
+_FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 # Elements after which text breaks onto a new line when HTML becomes plain text.
 _BLOCKS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote pre tr table section article header "
@@ -139,6 +141,26 @@ def decode_feed(body: bytes, content_type: str) -> tuple[str, str | None]:
         f"charset: declared {shown} but the body is not valid {declared or 'UTF-8'}; "
         f"read as {guess}",
     )
+
+
+def discover_feed(html: bytes, url: str) -> str | None:
+    """The first RSS or Atom feed an HTML page links to (rel="alternate"), made absolute."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        doc = lxml.html.fromstring(html[:1_000_000])
+    except (etree.ParserError, ValueError):
+        return None
+    for link in doc.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower()
+        href = (link.get("href") or "").strip()
+        if "alternate" in rel and kind in _FEED_LINK_TYPES and href:
+            found = canonical_url(urljoin(url, href))
+            if valid_url(found):
+                return found
+    return None
 
 
 def looks_like_feed(body: bytes, content_type: str) -> bool:

@@ -19,7 +19,14 @@ import anyio
 
 from newsweave.config import Settings
 from newsweave.errors import FetchError, InputError, NewsweaveError
-from newsweave.fetch.feeds import Feed, FeedItem, looks_like_feed, parse_feed, read_opml
+from newsweave.fetch.feeds import (
+    Feed,
+    FeedItem,
+    discover_feed,
+    looks_like_feed,
+    parse_feed,
+    read_opml,
+)
 from newsweave.fetch.guard import Guard
 from newsweave.fetch.http import Answer, Fetcher, FetchSettings
 from newsweave.ids import canonical_url
@@ -131,10 +138,7 @@ class _SourceFetch:
                 await self._take_feed(feed)
                 self._record_ok("feed", feed.title, answer)
             else:
-                if src.kind == "auto" and not await self.fetcher.allowed(answer.url):
-                    raise FetchError("robots", f"{answer.url}: disallowed by the site's robots.txt")
-                title = await self._take_page(answer)
-                self._record_ok("page", title, answer)
+                await self._take_html(answer)
         except FetchError as exc:
             return self._record_failure(str(exc), exc.retry_after)
         except NewsweaveError as exc:
@@ -255,6 +259,39 @@ class _SourceFetch:
         except Exception as exc:  # a parser bug on one hostile page costs only that page
             return None, f"extract: {type(exc).__name__}: {exc}"
         return page, ""
+
+    async def _take_html(self, answer: Answer) -> None:
+        """An HTML answer: a page to store, or, for a site's home page, the feed it names.
+
+        A source added as `auto` whose URL is a site's root, or whose page has no article
+        text, is switched to the first RSS or Atom feed the page links to (every article
+        page names its site's feed too, so an article is never swapped for the feed).
+        """
+        src = self.source
+        feed_url = discover_feed(answer.body, answer.url) if src.kind == "auto" else None
+        at_root = urlsplit(answer.url).path in ("", "/")
+        if feed_url is not None and at_root:
+            await self._follow_discovered(feed_url)
+            return
+        if src.kind == "auto" and not await self.fetcher.allowed(answer.url):
+            raise FetchError("robots", f"{answer.url}: disallowed by the site's robots.txt")
+        try:
+            title = await self._take_page(answer)
+        except FetchError as exc:
+            if exc.code != "extract" or feed_url is None:
+                raise
+            await self._follow_discovered(feed_url)
+            return
+        self._record_ok("page", title, answer)
+
+    async def _follow_discovered(self, feed_url: str) -> None:
+        """Make the source the feed its page named, and take that feed's items now."""
+        answer = await self.fetcher.get(feed_url, accept=_ACCEPT_FEED)
+        feed = parse_feed(answer.body, answer.url, answer.headers.get("content-type", ""))
+        self.db.move_source(self.source.id, feed_url)
+        self.problems.append(f"the page {self.source.url} names a feed; following {feed_url}")
+        await self._take_feed(feed)
+        self._record_ok("feed", feed.title, answer)
 
     async def _take_page(self, answer: Answer) -> str:
         """A single-page source: its main text stored as one report; returns its title."""
