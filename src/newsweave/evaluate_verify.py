@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from newsweave.errors import InputError
-from newsweave.text.statements import Text, analyse_text, recall
+from newsweave.text.statements import Text, analyse_text, names, recall
 from newsweave.verify import CHECKS, VALUE_CHECKS, PreparedSource, Verifier
 from newsweave.verify_story import brief_verifier
 
@@ -322,6 +322,29 @@ def stance_features(
         float(kinds[("numbers", "contradicted")]),
         float(missing_values),
         float(kinds[("quotes", "missing")]),
+        *_value_features(verifier, claim, kinds),
+    ]
+
+
+def _value_features(
+    verifier: Verifier, claim: Text, kinds: Counter[tuple[str, str]]
+) -> list[float]:
+    """What each value check found, one by one: how many names and quantities the headline
+    has, how many the body lacks, and the shares; zeros for a check that is off."""
+    on = verifier.settings.checks
+    named = len(names(claim)) if "entities" in on else 0
+    counted = len(claim.quantities) if "numbers" in on else 0
+    lacks_names = kinds[("entities", "missing")]
+    lacks_numbers = kinds[("numbers", "missing")]
+    return [
+        float(named),
+        float(lacks_names),
+        lacks_names / max(1, named),
+        float(counted),
+        float(lacks_numbers),
+        lacks_numbers / max(1, counted),
+        float(kinds[("dates", "missing")]),
+        float(kinds[("entities", "contradicted")]),
     ]
 
 
