@@ -214,6 +214,22 @@ def test_story_brief_versions(store: Store) -> None:
     assert len(store.story_briefs("s-a")) == 2
 
 
+def test_stale_stories_are_those_whose_latest_brief_lacks_a_report(store: Store) -> None:
+    a, b, c = make_report(1), make_report(2), make_report(3)
+    store.add_reports([a, b, c])
+    store.assign([(a.id, "s-a"), (b.id, "s-b")])
+    assert store.stale_stories(["s-a", "s-b", "s-none"]) == ["s-a", "s-b"]  # no brief yet
+    for story, report in (("s-a", a), ("s-b", b)):
+        brief = make_brief([report.id])
+        store.save_story_brief(story, brief, render_json(brief), {"reports": [report.id]})
+    assert store.stale_stories(["s-a", "s-b"]) == []
+    store.assign([(c.id, "s-b")])  # s-b grows: its latest brief no longer covers it
+    assert store.stale_stories(["s-a", "s-b"]) == ["s-b"]
+    brief = make_brief([b.id, c.id])
+    store.save_story_brief("s-b", brief, render_json(brief), {"reports": [b.id, c.id]})
+    assert store.stale_stories(["s-b"]) == []
+
+
 # -- the library ----------------------------------------------------------------------
 
 

@@ -107,17 +107,6 @@ def brief_changes(
     }
 
 
-def _stale_stories(store: Store, story_ids: Sequence[str]) -> list[str]:
-    """Of these stories, those whose latest brief was not made from all of their reports."""
-    stale = []
-    for story_id in story_ids:
-        versions = store.story_briefs(story_id)
-        covered = (versions[-1].changes or {}).get("reports", []) if versions else []
-        if set(covered) != set(store.story_report_ids(story_id)):
-            stale.append(story_id)
-    return stale
-
-
 def ingest(
     paths: Sequence[Path | str],
     settings: Settings,
@@ -214,7 +203,7 @@ def _file_and_brief(
     made: list[StoryBriefMade] = []
     failures: list[Problem] = []
     candidates = list(dict.fromkeys([*assigned_new, *assigned_updated, *also_check]))
-    stale = _stale_stories(db, candidates)
+    stale = db.stale_stories(candidates)
     if stale and embedder is None:
         embedder = make_embedder(settings.embedder)
     for story_id in stale:

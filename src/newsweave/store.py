@@ -939,3 +939,32 @@ class Store:
         with self._reading() as conn:
             rows = conn.execute("SELECT id FROM stories WHERE status = 'open' ORDER BY rowid")
             return [row["id"] for row in rows]
+
+    def stale_stories(self, story_ids: Sequence[str]) -> list[str]:
+        """Of these stories, those whose latest brief was not made from all of their reports.
+
+        Two queries per chunk, not two per story: a watch loop checks every open story.
+        """
+        unique = list(dict.fromkeys(story_ids))
+        covered: dict[str, set[str]] = {}
+        members: dict[str, set[str]] = {}
+        with self._reading() as conn:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT b.story_id, b.changes FROM briefs b WHERE b.story_id IN ({marks})"
+                    " AND b.version ="
+                    " (SELECT max(version) FROM briefs WHERE story_id = b.story_id)",
+                    chunk,
+                )
+                for row in rows:
+                    changes = json.loads(row["changes"]) if row["changes"] else {}
+                    covered[row["story_id"]] = set(changes.get("reports", []))
+                rows = conn.execute(
+                    f"SELECT story_id, report_id FROM story_reports WHERE story_id IN ({marks})",
+                    chunk,
+                )
+                for row in rows:
+                    members.setdefault(row["story_id"], set()).add(row["report_id"])
+        return [s for s in unique if covered.get(s, set()) != members.get(s, set())]
