@@ -94,6 +94,22 @@ def html_text(fragment: str) -> str:
     return clean_text("\n".join(line for line in lines if line))
 
 
+def _codec(name: str | None) -> str | None:
+    """Python's name for a charset; None for none, or one it does not know (as good as none)."""
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def charset_of(content_type: str) -> str | None:
+    """The charset a Content-Type header names, if it names one Python knows."""
+    header = _CHARSET.search(content_type or "")
+    return _codec(header.group(1)) if header else None
+
+
 def decode_feed(body: bytes, content_type: str) -> tuple[str, str | None]:
     """The feed as text, and a problem if the declared charset was wrong or missing."""
     header = _CHARSET.search(content_type or "")
@@ -103,12 +119,7 @@ def decode_feed(body: bytes, content_type: str) -> tuple[str, str | None]:
     )
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", "replace"), None
-    declared_name: str | None = None
-    if declared:
-        try:
-            declared_name = codecs.lookup(declared).name
-        except LookupError:
-            declared_name = None  # an unknown charset name is as good as none
+    declared_name = _codec(declared)
     try:
         text = body.decode("utf-8")
         utf8_ok = True

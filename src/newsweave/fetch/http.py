@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -209,7 +209,7 @@ class Fetcher:
             async with self._slot(current):
                 answer, location = await self._once(current, headers)
             if location is None:
-                return Answer(answer.url, answer.status, answer.headers, answer.body, tuple(seen))
+                return replace(answer, redirects=tuple(seen))
             nxt = urljoin(current, location)
             if nxt in seen:
                 raise FetchError("redirect_loop", f"{url}: redirect loop back to {nxt}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from newsweave.errors import FetchError, InputError, NewsweaveError
 from newsweave.fetch.feeds import (
     Feed,
     FeedItem,
+    charset_of,
     discover_feed,
     looks_like_feed,
     parse_feed,
@@ -29,7 +30,7 @@ from newsweave.fetch.feeds import (
 )
 from newsweave.fetch.guard import Guard
 from newsweave.fetch.http import Answer, Fetcher, FetchSettings
-from newsweave.ids import canonical_url
+from newsweave.ids import canonical_url, report_id
 from newsweave.records import Report
 from newsweave.sources.files import make_report, read_html, valid_url
 from newsweave.store import SourceRow, Store
@@ -250,7 +251,7 @@ class _SourceFetch:
             if not await self.fetcher.allowed(item.url):
                 return None, "robots: disallowed by the site's robots.txt"
             answer = await self.fetcher.get(item.url, accept=_ACCEPT_PAGE)
-            html = answer.body.decode(_charset(answer) or "utf-8", "replace")
+            html = _decoded(answer)
             page = await anyio.to_thread.run_sync(read_html, html, answer.url)
         except FetchError as exc:
             return None, str(exc)
@@ -295,7 +296,7 @@ class _SourceFetch:
 
     async def _take_page(self, answer: Answer) -> str:
         """A single-page source: its main text stored as one report; returns its title."""
-        html = answer.body.decode(_charset(answer) or "utf-8", "replace")
+        html = _decoded(answer)
         try:
             page = await anyio.to_thread.run_sync(read_html, html, answer.url)
         except InputError as exc:
@@ -314,25 +315,13 @@ def _count(text: str) -> int:
 
 def _with_url(report: Report, url: str) -> Report:
     """The report with its URL (and so its id) set."""
-    from dataclasses import replace
-
-    from newsweave.ids import report_id
-
     return replace(report, url=url, id=report_id(url, report.text))
 
 
-def _charset(answer: Answer) -> str | None:
-    """The charset the Content-Type names, if it names a known one."""
-    import codecs
-
-    for part in answer.headers.get("content-type", "").split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset":
-            try:
-                return codecs.lookup(value.strip().strip("\"'")).name
-            except LookupError:
-                return None
-    return None
+def _decoded(answer: Answer) -> str:
+    """An HTML answer as text, in the charset its Content-Type names (else UTF-8)."""
+    charset = charset_of(answer.headers.get("content-type", ""))
+    return answer.body.decode(charset or "utf-8", "replace")
 
 
 def _host(url: str) -> str:
