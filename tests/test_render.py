@@ -209,7 +209,10 @@ def test_json_layout() -> None:
         "citations": [3],
         "report_ids": ["r-local"],
         "independent": 1,
+        "evidence": [],
     }
+    assert data["conflicts"][0]["strength"] == "hard"
+    assert data["conflicts"][0]["running"] is False
     assert text == render_json(make_brief())
     assert text.startswith('{\n  "schema"') and text.endswith("}\n")
 

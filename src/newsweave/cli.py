@@ -705,3 +705,68 @@ def eval_verify(data: Path, only: str | None, limit: int | None, json_out: Path 
         _fail(error)
     if json_out is not None:
         _write(json.dumps(ev.result_to_json(summedits, fnc1), indent=1) + "\n", json_out)
+
+
+@main.command("eval-conflicts")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="Folder holding conflicts-dev/, multinews-dev/ and allsides-neus-dev/.",
+)
+@click.option(
+    "--part",
+    type=click.Choice(("tune", "held-out", "all")),
+    default="all",
+    show_default=True,
+    help="Clusters to run: one half of the hash split, or all (tables for both halves).",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N clusters.")
+@click.option("--show", is_flag=True, help="Print every missed conflict and false alarm.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the tables and per-cluster details here.",
+)
+@click.pass_context
+def eval_conflicts(
+    ctx: click.Context,
+    data: Path,
+    part: str,
+    limit: int | None,
+    show: bool,
+    json_out: Path | None,
+) -> None:
+    """Score disagreement detection on the labelled conflicts (conflicts-dev)."""
+    import json
+    import tempfile
+
+    from newsweave import evaluate_conflicts as ec
+    from newsweave.text.embed import make_embedder
+
+    labels_path = data / ec.LABELS
+    if not labels_path.is_file():
+        click.echo(f"skipped: {labels_path} not found")
+        return
+    try:
+        labels = ec.read_labels(labels_path)
+        keys = ec.select_clusters(labels, part, limit)
+        missing = ec.missing_files(data, (k[0] for k in keys))
+        if missing:
+            click.echo(f"skipped: {', '.join(map(str, missing))} not found")
+            return
+        loaded = ec.load_clusters(data, keys)
+        with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
+            settings = _settings(ctx).with_(home=Path(home))
+            embedder = make_embedder(settings.embedder)  # loaded once, before timing
+            brief = ec.product_brief(settings, embedder)
+            result = ec.run(labels, loaded, brief, part=part, limit=limit, progress=_note)
+    except NewsweaveError as error:
+        _fail(error)
+    click.echo(ec.format_result(result))
+    if show:
+        click.echo("\n" + ec.format_show(result))
+    if json_out is not None:
+        _write(json.dumps(ec.result_to_json(result), indent=1) + "\n", json_out)

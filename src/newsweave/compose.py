@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from newsweave.claims import SLOT_KINDS, Analysis, Side, SlotConflict, supporting
+from newsweave.claims import SLOT_KINDS, Analysis, supporting
 from newsweave.config import Settings
+from newsweave.conflicts import Side, StoryConflict
 from newsweave.errors import ComposeError
 from newsweave.records import (
     Brief,
@@ -35,6 +36,8 @@ from newsweave.verify_story import StoryVerifier
 
 # A sentence whose content words are at least this share new is worth a place.
 NOVELTY = 0.35
+# At most this many disagreements are stated in a brief (all are kept as data).
+MAX_STATED = 4
 # A report's opening sentence becomes the lede when it scores at least this share of the best.
 LEDE_MARGIN = 0.8
 # Share of a sentence's content words another report's sentence must hold to support it.
@@ -54,48 +57,6 @@ _BAD_TITLE = re.compile(
 )
 _OUTLET_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
 _COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def about(kind: str, key: str) -> str:
-    """What a disagreement is about, in words: 'the location', 'the number of months'."""
-    if kind == "claim":
-        return "what happened"
-    if kind == "place":
-        return "the location"
-    if kind == "date":
-        return "the date"
-    if kind == "person":
-        return f"the name of the {key}"
-    if key in ("dollars", "euros", "pounds", "yen"):
-        return "the amount"
-    if key == "percent":
-        return "the percentage"
-    noun, _, event = key.partition(" ")
-    if event in _EVENT_ABOUT:
-        return _EVENT_ABOUT[event]
-    return f"the number of {_plural(noun)}"
-
-
-_EVENT_ABOUT = {
-    "dead": "the death toll",
-    "injured": "the number injured",
-    "arrested": "the number arrested",
-    "missing": "the number missing",
-    "evacuated": "the number evacuated",
-}
-
-
-_IRREGULAR = {"child": "children", "person": "people", "man": "men", "woman": "women"}
-
-
-def _plural(noun: str) -> str:
-    if noun in _IRREGULAR:
-        return _IRREGULAR[noun]
-    if noun.endswith(("s", "people", "children", "men")):
-        return noun
-    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
-        return noun[:-1] + "ies"
-    return noun + "s"
 
 
 def count_word(n: int) -> str:
@@ -247,8 +208,25 @@ def _write(pick: _Pick, analysis: Analysis, names: set[str], attributed: set[str
     return text
 
 
-def _conflict_sentence(conflict: SlotConflict, analysis: Analysis, numbers: dict[str, int]) -> str:
-    """One sentence giving each value, how many outlets hold it, and citations for each side."""
+def _conflict_sentence(conflict: StoryConflict, analysis: Analysis, numbers: dict[str, int]) -> str:
+    """One sentence giving each value, how many outlets hold it, and citations for each side.
+
+    A running figure reads as a change in time order ("rose from three [1] to four [2]").
+    """
+    if conflict.running:
+        steps = []
+        for side in conflict.sides:
+            cites = citation_marker([numbers[r] for r in side.report_ids])
+            dated = [analysis.report(r).published for r in side.report_ids]
+            when = min(d for d in dated if d is not None) if any(dated) else None
+            steps.append(
+                f"{side.value} {cites}" + (f" on {format_date(when.date())}" if when else "")
+            )
+        first = conflict.sides[0].facts[0].value if conflict.sides[0].facts else 0
+        last = conflict.sides[-1].facts[0].value if conflict.sides[-1].facts else 0
+        verb = "rose" if float(last) >= float(first) else "changed"  # type: ignore[arg-type]
+        what = conflict.about[0].upper() + conflict.about[1:]
+        return f"{what} {verb} from " + " to ".join(steps) + " as reports came in."
     parts = []
     for k, side in enumerate(_ranked_sides(conflict, analysis)):
         n = analysis.independent(side.report_ids)
@@ -264,32 +242,36 @@ def _conflict_sentence(conflict: SlotConflict, analysis: Analysis, numbers: dict
         if conflict.kind == "claim":
             value = "that " + _lower_first(value, _names(analysis.reports))
         parts.append(f"{who} {value} {cites}")
-    text = f"Reports differ on {about(conflict.kind, conflict.key)}: " + "; ".join(parts) + "."
-    return text
+    return f"Reports differ on {conflict.about}: " + "; ".join(parts) + "."
 
 
-def _ranked_sides(conflict: SlotConflict, analysis: Analysis) -> list[Side]:
-    """Sides with the most independent support first."""
+def _ranked_sides(conflict: StoryConflict, analysis: Analysis) -> list[Side]:
+    """Sides with the most independent support first (a running figure keeps time order)."""
+    if conflict.running:
+        return list(conflict.sides)
     return sorted(
         conflict.sides, key=lambda s: (-analysis.independent(s.report_ids), -len(s.report_ids))
     )
 
 
 def _conflict_record(
-    conflict: SlotConflict, analysis: Analysis, numbers: dict[str, int]
+    conflict: StoryConflict, analysis: Analysis, numbers: dict[str, int]
 ) -> Conflict:
     return Conflict(
-        kind=conflict.kind,
-        about=about(conflict.kind, conflict.key),
+        kind=conflict.kind,  # type: ignore[arg-type]
+        about=conflict.about,
         values=tuple(
             ConflictValue(
                 value=side.value,
                 report_ids=side.report_ids,
                 citations=tuple(sorted(numbers[r] for r in side.report_ids)),
                 independent=analysis.independent(side.report_ids),
+                evidence=side.evidence,
             )
             for side in _ranked_sides(conflict, analysis)
         ),
+        strength=conflict.strength,
+        running=conflict.running,
     )
 
 
@@ -339,7 +321,7 @@ def _select(
     emb = analysis.embeddings
     chosen: list[tuple[str, np.ndarray]] = []
     # Every conflict will be stated, so its values are said before any sentence is chosen.
-    said = {w for c in analysis.conflicts for side in c.sides for w in word_set(side.value)}
+    said = {w for c in stated(analysis) for side in c.sides for w in word_set(side.value)}
     body: list[_Pick] = []
     interpretive: list[_Pick] = []
     words = 0
@@ -369,8 +351,22 @@ def _select(
     return body, interpretive
 
 
+def stated(analysis: Analysis) -> list[StoryConflict]:
+    """The conflicts a brief states: hard ones, running figures included; soft ones are data."""
+    hard = [c for c in analysis.conflicts if c.strength == "hard"]
+    return hard[:MAX_STATED]
+
+
+def _claim_of_row(analysis: Analysis, row: int) -> int | None:
+    """The claim holding the sentence at this row, where a conflict's line belongs."""
+    if row < 0:
+        return None
+    sentence = analysis.sentences[row]
+    return next((c.id for c in analysis.claims if sentence in c.sentences), None)
+
+
 def _conflict_line(
-    conflict: SlotConflict, analysis: Analysis, numbers: dict[str, int]
+    conflict: StoryConflict, analysis: Analysis, numbers: dict[str, int]
 ) -> BriefSentence:
     """A conflict as a brief sentence, cited to every report on every side."""
     cited = {numbers[r] for side in conflict.sides for r in side.report_ids}
@@ -378,7 +374,7 @@ def _conflict_line(
         _conflict_sentence(conflict, analysis, numbers),
         tuple(sorted(cited)),
         "conflict",
-        conflict.claim_id,
+        _claim_of_row(analysis, conflict.row),
     )
 
 
@@ -409,7 +405,7 @@ def compose(
             "(too short, cut off, or not prose)"
         )
     conflict_words = sum(
-        len(_conflict_sentence(c, analysis, numbers).split()) for c in analysis.conflicts
+        len(_conflict_sentence(c, analysis, numbers).split()) for c in stated(analysis)
     )
     coverage: BriefSentence | None = _coverage_sentence(analysis, numbers)
     budget = None
@@ -434,9 +430,9 @@ def compose(
     rest = [p for p in body_picks if p is not lede]
     # Reporting reads in story order: earliest position in the sources first.
     rest.sort(key=lambda p: (min(s.position for s in p.claim.sentences), p.claim.id))
-    conflicts_by_claim: dict[int, list[SlotConflict]] = {}
-    for conflict in analysis.conflicts:
-        conflicts_by_claim.setdefault(conflict.claim_id, []).append(conflict)
+    conflicts_by_claim: dict[int | None, list[StoryConflict]] = {}
+    for conflict in stated(analysis):
+        conflicts_by_claim.setdefault(_claim_of_row(analysis, conflict.row), []).append(conflict)
 
     names = _names(analysis.reports)
     attributed: set[str] = set()
@@ -452,7 +448,7 @@ def compose(
             tuple(_support(n, results[cited[n]]) for n in sorted(cited) if cited[n] in results),
         )
 
-    def conflict_line(conflict: SlotConflict) -> BriefSentence:
+    def conflict_line(conflict: StoryConflict) -> BriefSentence:
         line = _conflict_line(conflict, analysis, numbers)
         if checker is None:
             return line
@@ -522,7 +518,7 @@ def _support(number: int, result: Verification) -> Support:
 
 
 def _conflict_support(
-    conflict: SlotConflict, checker: StoryVerifier, numbers: dict[str, int]
+    conflict: StoryConflict, checker: StoryVerifier, numbers: dict[str, int]
 ) -> tuple[Support, ...]:
     """Each citation of a conflict sentence, with the sentence that puts it on its side."""
     by_number = {
@@ -572,7 +568,8 @@ def _coverage_sentence(analysis: Analysis, numbers: dict[str, int]) -> BriefSent
     )
     if analysis.copies:
         text += f", {count_word(len(analysis.copies))} of them republished wire copy"
-    if analysis.conflicts:
-        abouts = list(dict.fromkeys(about(c.kind, c.key) for c in analysis.conflicts))
+    disputes = [c for c in stated(analysis) if not c.running]
+    if disputes:
+        abouts = list(dict.fromkeys(c.about for c in disputes))
         text += "; the outlets disagree on " + " and ".join(abouts)
     return BriefSentence(text + ".", tuple(sorted(numbers.values())), "analysis", None)

@@ -11,6 +11,9 @@ SlotKind = Literal["place", "date", "number", "person"]
 ConflictKind = Literal["place", "date", "number", "person", "claim"]
 SentenceRole = Literal["lede", "body", "conflict", "analysis"]
 Verdict = Literal["supported", "contradicted", "not_found"]
+# hard: values that cannot both be true, stated in the brief; soft: approximations, rounding
+# or open bounds that differ, kept as data only.
+ConflictStrength = Literal["hard", "soft"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class ConflictValue:
     report_ids: tuple[str, ...]
     citations: tuple[int, ...] = ()
     independent: int = 0  # distinct independent sources holding the value
+    evidence: tuple[str, ...] = ()  # the sentence stating it, one per report, in report order
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,10 @@ class Conflict:
     kind: ConflictKind
     about: str  # what the disagreement is about, e.g. "the location"
     values: tuple[ConflictValue, ...]
+    strength: ConflictStrength = "hard"
+    # A running figure (a toll or tally reported at different times): values in time order,
+    # stated as a change ("rose from three to four"), not as a disagreement.
+    running: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from newsweave.claims import Analysis, Side, SlotConflict
+from newsweave.claims import Analysis
+from newsweave.conflicts import Side, StoryConflict
 from newsweave.records import Claim, Sentence
 from newsweave.text.dates import resolve_relative
 from newsweave.text.embed import WORDLLAMA_DIMS, Embedder
 from newsweave.text.sentences import is_candidate
-from newsweave.text.slots import agree, slot_key
 from newsweave.text.statements import (
     Text,
     analyse_text,
@@ -134,33 +134,19 @@ class StoryVerifier:
                 )
         return results
 
-    def side_evidence(self, conflict: SlotConflict, side: Side, report_id: str) -> Verification:
+    def side_evidence(self, conflict: StoryConflict, side: Side, report_id: str) -> Verification:
         """What a report says that puts it on one side of a conflict."""
+        if report_id in side.report_ids and side.evidence:
+            said = side.evidence[side.report_ids.index(report_id)]
+            return Verification("supported", 1.0, (said,), (), 1.0, 1.0)
         rows = self._rows.get(report_id, [])
-        if conflict.kind == "claim":
-            wanted = analyse_text(side.value).content
-            best = max(rows, key=lambda r: recall(wanted, self.text(r).content), default=None)
-        else:
-            claim_rows = {self.analysis.index[s] for s in _claim(self.analysis, conflict.claim_id)}
-            holding = [
-                r
-                for r in rows
-                if agree(
-                    [
-                        s
-                        for s in self.analysis.slots[r]
-                        if s.kind == conflict.kind and slot_key(s) == conflict.key
-                    ],
-                    side.slots,
-                )
-            ]
-            # The sentence of the disputed claim first, else any sentence giving the value.
-            best = next((r for r in holding if r in claim_rows), holding[0] if holding else None)
+        wanted = analyse_text(side.value).content
+        best = max(rows, key=lambda r: recall(wanted, self.text(r).content), default=None)
         if best is None:
             return Verification("not_found", 0.0, ())
         return Verification("supported", 1.0, (self.analysis.sentences[best].text,), (), 1.0, 1.0)
 
-    def claim_conflicts(self) -> list[SlotConflict]:
+    def claim_conflicts(self) -> list[StoryConflict]:
         """Statements that one report makes and another denies, as conflicts of kind "claim".
 
         Pairs of close sentences from independent sources are compared (negation, denial,
@@ -178,7 +164,7 @@ class StoryVerifier:
             key=lambda p: (-p[0], p[1], p[2]),
         )  # fmt: skip
         claim_of = {s: c for c in a.claims for s in c.sentences}
-        found: list[SlotConflict] = []
+        found: list[StoryConflict] = []
         taken: set[int] = set()
         for _, i, j in pairs:
             if len(found) >= self.max_claim_conflicts:
@@ -197,7 +183,7 @@ class StoryVerifier:
 
     def _claim_conflict(
         self, i: int, j: int, claim_of: dict[Sentence, Claim]
-    ) -> SlotConflict | None:
+    ) -> StoryConflict | None:
         """The two sides of a contradiction between the sentences at rows i and j."""
         a = self.analysis
         first, second = a.sentences[i], a.sentences[j]
@@ -216,11 +202,15 @@ class StoryVerifier:
         ids_j = tuple(dict.fromkeys(r for r in side_j if r not in both))
         if not ids_i or not ids_j:
             return None
-        return SlotConflict(
+        evidence = {s.report_id: s.text for s in members}
+        return StoryConflict(
             "claim",
-            "",
-            claim_of[first].id,
-            (Side(self._clause(first), ids_i), Side(self._clause(second), ids_j)),
+            "what happened",
+            (
+                Side(self._clause(first), ids_i, (), tuple(evidence[r] for r in ids_i)),
+                Side(self._clause(second), ids_j, (), tuple(evidence[r] for r in ids_j)),
+            ),
+            row=i,
         )
 
     def _clause(self, sentence: Sentence) -> str:
@@ -229,11 +219,6 @@ class StoryVerifier:
             sentence.text, self.analysis.report(sentence.report_id).published
         )
         return text.rstrip().rstrip(".")
-
-
-def _claim(analysis: Analysis, claim_id: int) -> tuple[Sentence, ...]:
-    """The sentences of the claim with this id."""
-    return next((c.sentences for c in analysis.claims if c.id == claim_id), ())
 
 
 def brief_verifier(embedder: Embedder | None) -> Verifier:

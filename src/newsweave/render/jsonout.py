@@ -15,6 +15,7 @@ from newsweave.records import (
     BriefSentence,
     Conflict,
     ConflictKind,
+    ConflictStrength,
     ConflictValue,
     SentenceRole,
     Source,
@@ -27,6 +28,7 @@ SCHEMA = "newsweave.brief/1"
 _BODY_ROLES = ("body", "conflict")
 _KINDS: tuple[str, ...] = get_args(ConflictKind)
 _VERDICTS: tuple[str, ...] = get_args(Verdict)
+_STRENGTHS: tuple[str, ...] = get_args(ConflictStrength)
 
 
 def _when(value: datetime | None) -> str | None:
@@ -65,12 +67,15 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
             {
                 "kind": c.kind,
                 "about": c.about,
+                "strength": c.strength,
+                "running": c.running,
                 "values": [
                     {
                         "value": v.value,
                         "citations": list(v.citations),
                         "report_ids": list(v.report_ids),
                         "independent": v.independent,
+                        "evidence": list(v.evidence),
                     }
                     for v in c.values
                 ],
@@ -228,16 +233,32 @@ def _conflict_from(d: Mapping[str, Any], where: str) -> Conflict:
         report_ids = _list(v, "report_ids", at)
         if not all(isinstance(r, str) for r in report_ids):
             raise ValueError(f"{at}.report_ids: expected an array of strings")
+        # Briefs written before conflicts carried evidence read as having none.
+        evidence = _list(v, "evidence", at) if "evidence" in v else []
+        if not all(isinstance(e, str) for e in evidence):
+            raise ValueError(f"{at}.evidence: expected an array of strings")
         values.append(
             ConflictValue(
                 value=_str(v, "value", at),
                 report_ids=tuple(report_ids),
                 citations=_ints(v, "citations", at),
                 independent=_int(v, "independent", at),
+                evidence=tuple(evidence),
             )
         )
+    # Older briefs stated every conflict they held: those read as hard, not running.
+    strength = _str(d, "strength", where) if "strength" in d else "hard"
+    if strength not in _STRENGTHS:
+        raise ValueError(f"{where}.strength: expected one of {_STRENGTHS}, got {strength!r}")
+    running = d.get("running", False)
+    if not isinstance(running, bool):
+        raise ValueError(f"{where}.running: expected true or false")
     return Conflict(
-        kind=cast(ConflictKind, kind), about=_str(d, "about", where), values=tuple(values)
+        kind=cast(ConflictKind, kind),
+        about=_str(d, "about", where),
+        values=tuple(values),
+        strength=cast(ConflictStrength, strength),
+        running=running,
     )
 
 

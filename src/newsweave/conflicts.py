@@ -1,0 +1,551 @@
+"""Disagreements across a whole story: every report's facts compared with every other's.
+
+Facts (text/facts.py) from two independent reports meet when they are about the same thing:
+the same counted noun and event, the same person's age, the same day or place of the same
+happening, in sentences whose wording and vectors say so. Values that can both be true
+(approximations, bounds, rounding, a quotation and its excerpt) are not disagreements; those
+that differ only within rounding or approximation are kept as "soft" data. A tally reported at
+different times is a running figure, and an outlet's later report supersedes its own earlier
+figure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+import numpy as np
+
+from newsweave.records import ConflictStrength, Report, Sentence
+from newsweave.text.dates import WEEKDAYS, format_date
+from newsweave.text.facts import Fact, extract_facts
+from newsweave.text.slots import geonames
+from newsweave.text.words import WORD
+
+# Share of the smaller context two facts must share to be about the same thing, by how much
+# else vouches for it (a matching counted noun and event vouch a lot, nothing vouches little).
+CONTEXT_KEYED = 0.25
+CONTEXT_BARE = 0.4
+# Counts further apart than this ratio are different quantities, not one disputed figure.
+MAX_RATIO = 3.0
+MAX_RATIO_EVENT = 5.0
+# Sentences shorter than this are headlines, captions or fragments: not compared.
+MIN_WORDS = 6
+_REPORTING = frozenset(
+    "said says told reported announced added noted stated according confirmed explained".split()
+)
+_PAST_IRREGULAR = frozenset(
+    "held met took made broke won lost gave went came began fell rose struck hit shot left "
+    "sent fled found kept led ran sold spent stood brought fought".split()
+)
+_QUOTE = re.compile(r"[\"“”]")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One value of a disagreement, the reports holding it and the sentence each says it in."""
+
+    value: str  # as written, the fullest form
+    report_ids: tuple[str, ...]
+    facts: tuple[Fact, ...] = ()
+    evidence: tuple[str, ...] = ()  # one sentence per report, in report_ids order
+
+
+@dataclass(frozen=True)
+class StoryConflict:
+    """Reports of one story that give incompatible values for one fact."""
+
+    kind: str  # "number", "age", "date", "place", or "claim" (one report denies another)
+    about: str  # "the age of Geraldine Alcorn", "the death toll"
+    sides: tuple[Side, ...]
+    strength: ConflictStrength = "hard"
+    running: bool = False  # values of a growing tally, in time order
+    row: int = -1  # a sentence of the story the disagreement is about (for placement)
+
+
+def _verbs(fact: Fact, text: str) -> frozenset[str]:
+    """Past-tense verbs near a date or place: what happened then or there."""
+    found = set()
+    for word in WORD.findall(text.lower()):
+        if word in _REPORTING:
+            continue
+        if word in _PAST_IRREGULAR or (word.endswith("ed") and len(word) > 4):
+            found.add(word)
+    return frozenset(found)
+
+
+def _window(text: str, surface: str, size: int = 6) -> str:
+    """The words around where a value is written."""
+    at = text.find(surface)
+    if at < 0:
+        return text
+    before = text[:at].split()[-size:]
+    after = text[at + len(surface) :].split()[:size]
+    return " ".join([*before, surface, *after])
+
+
+@dataclass
+class _Story:
+    """What comparing facts needs to know about the story's sentences."""
+
+    sentences: Sequence[Sentence]
+    embeddings: np.ndarray
+    groups: dict[str, int]
+    outlets: dict[str, str]
+    published: dict[str, datetime | None]
+    related: float  # the embedder's cosine for related sentences
+    align: float  # the embedder's cosine for one claim
+
+    def sim(self, a: Fact, b: Fact) -> float:
+        return float(self.embeddings[a.row] @ self.embeddings[b.row])
+
+    def text(self, fact: Fact) -> str:
+        return self.sentences[fact.row].text
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    small = min(len(a), len(b))
+    return len(a & b) / small if small else 0.0
+
+
+def _sentence_stems(text: str) -> set[str]:
+    from newsweave.text.facts import stem
+
+    return {stem(w) for w in WORD.findall(text.lower())}
+
+
+def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
+    """Whether two facts from different reports state a value of the same thing."""
+    if a.kind != b.kind or a.unit != b.unit:
+        return False
+    sim = story.sim(a, b)
+    if a.kind == "age":
+        return a.what == b.what and _first_names_agree(a.owner, b.owner)
+    context = _overlap(a.context, b.context)
+    if a.kind in ("date", "place"):
+        verbs_a = _verbs(a, _window(story.text(a), a.text))
+        verbs_b = _verbs(b, _window(story.text(b), b.text))
+        if verbs_a and verbs_b and not verbs_a & verbs_b:
+            return False  # "met in ... on Tuesday" and "returned ... on Thursday"
+        return sim >= story.align and context >= CONTEXT_BARE
+    # Numbers: what is counted, what happened to it, of what, when, and said as fact.
+    if a.event and b.event and a.event != b.event:
+        return False
+    if a.of and b.of and a.of != b.of:
+        return False
+    if a.forecast != b.forecast:
+        return False
+    if a.when and b.when and a.when != b.when:
+        return False
+    if isinstance(a.value, float) and isinstance(b.value, float) and a.unit == "count":
+        small, large = sorted((abs(a.value), abs(b.value)))
+        # Tolls of one event may be far apart early on; other counts that far apart differ.
+        limit = MAX_RATIO_EVENT if a.event and b.event else MAX_RATIO
+        if small == 0 or large / small > limit:
+            return False
+    if a.what or b.what:
+        if not a.what & b.what:
+            return False
+        # A modifier one report gives ("Chinese passengers") must be in the other's sentence.
+        if not (a.what - b.what) <= _sentence_stems(story.text(b)) | b.context:
+            return False
+        if not (b.what - a.what) <= _sentence_stems(story.text(a)) | a.context:
+            return False
+        return sim >= story.related and context >= CONTEXT_KEYED
+    return sim >= story.align and context >= CONTEXT_BARE
+
+
+def _first_names_agree(a: str, b: str) -> bool:
+    first_a, first_b = a.split()[:-1], b.split()[:-1]
+    return not (first_a and first_b) or first_a[0] == first_b[0]
+
+
+def _interval(fact: Fact, loose: bool) -> tuple[float, float]:
+    """The values a number allows given its qualifier and (for rounded amounts) precision."""
+    v = float(fact.value)  # type: ignore[arg-type]
+    rounding = fact.precision if fact.precision > 1 or v % 1 else 0.0
+    width = {"about": 0.35 if loose else 0.15, "nearly": 0.3 if loose else 0.15}
+    # "At least 12 dead" is the confirmed count, as news style uses it: exact when strict.
+    lo, hi = {
+        "more": (v, math.inf),
+        "least": (v, v * 1.35) if loose else (v, v),
+        "most": (0.0, v),
+        "less": (0.0, v),
+        "about": (v * (1 - width["about"]), v * (1 + width["about"])),
+        "nearly": (v * (1 - width["nearly"]), v),
+    }.get(fact.qualifier, (v, v))
+    if not fact.qualifier and rounding and _rounded(fact):
+        slack = rounding if loose else rounding / 2
+        lo, hi = v - slack, v + slack
+    return lo, hi
+
+
+def _rounded(fact: Fact) -> bool:
+    """Amounts written with a scale word ('6.9 million') are rounded at their last digit."""
+    return bool(re.search(r"million|billion|trillion|thousand|\d(?:m|bn|k)\b", fact.text, re.I))
+
+
+def compare(a: Fact, b: Fact) -> str:
+    """'same', 'soft' or 'hard': whether two values of one fact agree, nearly, or not at all."""
+    if a.kind in ("number", "age"):
+        (lo_a, hi_a), (lo_b, hi_b) = _interval(a, False), _interval(b, False)
+        if lo_a <= hi_b and lo_b <= hi_a:
+            return "same" if a.value == b.value or a.kind == "age" else "soft"
+        (lo_a, hi_a), (lo_b, hi_b) = _interval(a, True), _interval(b, True)
+        return "soft" if lo_a <= hi_b and lo_b <= hi_a else "hard"
+    if a.kind == "date":
+        return _compare_days(a, b)
+    return "same" if _same_place(str(a.value), str(b.value)) else "hard"
+
+
+def _day_index(value: str) -> int | None:
+    """A weekday number for a weekday name or an ISO date; None for a month-day without year."""
+    if value in WEEKDAYS:
+        return WEEKDAYS.index(value)
+    if value.startswith("--"):
+        return None
+    return date.fromisoformat(value).weekday()
+
+
+def _compare_days(a: Fact, b: Fact) -> str:
+    va, vb = str(a.value), str(b.value)
+    if va == vb:
+        return "same"
+    iso_a, iso_b = (
+        not (va in WEEKDAYS or va.startswith("--")),
+        not (vb in WEEKDAYS or vb.startswith("--")),
+    )
+    if iso_a and iso_b:
+        gap = (date.fromisoformat(vb) - date.fromisoformat(va)).days
+    elif va in WEEKDAYS and vb in WEEKDAYS:
+        gap = (WEEKDAYS.index(vb) - WEEKDAYS.index(va)) % 7
+        gap = gap - 7 if gap > 3 else gap
+    elif va.startswith("--") and vb.startswith("--"):
+        return "hard"
+    else:
+        # A weekday and a date: the same day or not, when the date has a year.
+        ia, ib = _day_index(va), _day_index(vb)
+        return "same" if ia is None or ib is None or ia == ib else "hard"
+    if abs(gap) == 1:
+        early, late = (a, b) if gap > 0 else (b, a)
+        if early.time_of_day in ("late", "night", "overnight", "midnight") or (
+            late.time_of_day in ("early", "overnight", "midnight")
+        ):
+            return "soft"  # "late Tuesday" and "early Wednesday": around one midnight
+    return "hard"
+
+
+@lru_cache(maxsize=1)
+def _regions() -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Each city name's country and US-state codes, and each country's or state's code."""
+    cities, countries, states = geonames()
+    within: dict[str, set[str]] = {}
+    for entry in cities.values():
+        codes = within.setdefault(entry["name"], set())
+        codes.add(entry["countrycode"])
+        if entry["countrycode"] == "US":
+            codes.add("US-" + entry["admin1code"])
+    codes = {c["name"]: code for code, c in countries.items()}
+    codes.update({s["name"]: "US-" + code for code, s in states.items()})
+    return within, codes
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Equal names, or a city and the country or US state it lies in."""
+    if a == b:
+        return True
+    within, codes = _regions()
+    return any(codes.get(region) in within.get(city, ()) for city, region in ((a, b), (b, a)))
+
+
+def _side_label(side: Sequence[Fact]) -> str:
+    """The label most reports of a side write, the fuller one on a tie."""
+    labels = [_label(f) for f in side]
+    return max(dict.fromkeys(labels), key=lambda x: (labels.count(x), len(x)))
+
+
+def _label(fact: Fact) -> str:
+    """How a value is written in a brief."""
+    if fact.kind == "age":
+        return f"{int(float(fact.value))}"  # type: ignore[arg-type]
+    if fact.kind == "date":
+        value = str(fact.value)
+        if value in WEEKDAYS:
+            return value.capitalize()
+        if not value.startswith("--"):
+            return format_date(date.fromisoformat(value))
+        return fact.text
+    return fact.text[0].lower() + fact.text[1:] if fact.qualifier else fact.text
+
+
+_EVENT_ABOUT = {
+    "dead": "the death toll",
+    "injured": "the number injured",
+    "arrested": "the number arrested",
+    "missing": "the number missing",
+    "evacuated": "the number evacuated",
+    "rescued": "the number rescued",
+    "cancelled": "the number cancelled",
+}
+_DIMENSION = {"duration": "length", "length": "length", "mass": "weight", "count": "size"}
+_MEASURE_UNITS = frozenset({"duration", "length", "mass", "area"})
+_UNIT_ABOUT = {
+    "percent": "the percentage",
+    "duration": "how long",
+    "length": "the distance",
+    "mass": "the weight",
+    "area": "the area",
+    "temperature": "the temperature",
+    "magnitude": "the magnitude",
+    "since": "since when",
+}
+
+
+def _about(facts: Sequence[Fact]) -> str:
+    """What a disagreement is about, in words."""
+    first = facts[0]
+    if first.kind == "age":
+        owner = max((f.owner for f in facts), key=len)
+        return f"the age of {owner}"
+    if first.kind == "date":
+        return "the day"
+    if first.kind == "place":
+        return "the location"
+    events = {f.event for f in facts if f.event}
+    if len(events) == 1 and first.unit == "count":
+        return _EVENT_ABOUT[events.pop()]
+    compound = re.match(r"^[\d,.]+-[a-z-]+\s+(?P<noun>.+)$", first.text)
+    if compound and first.unit in _DIMENSION:  # "a 48-hour strike": the length of the strike
+        return f"the {_DIMENSION[first.unit]} of the {compound.group('noun')}"
+    if first.unit in _MEASURE_UNITS:  # "every three months": the number of months
+        return f"the number of {first.text.split()[-1]}"
+    if first.unit in _UNIT_ABOUT:
+        return _UNIT_ABOUT[first.unit]
+    if first.unit == "ordinal":
+        return "which " + _noun(first)
+    if first.unit not in ("count",):
+        return "the amount"
+    noun = max((_noun(f) for f in facts), key=len)
+    return f"the number of {noun}" if noun else "the figure"
+
+
+def _noun(fact: Fact) -> str:
+    """The words after the number: 'Chinese passengers', 'floor', 'pileup'."""
+    words = fact.text.split()
+    rest = [w for w in words if not re.search(r"\d", w)]
+    qualifier_words = {"more", "than", "at", "least", "as", "many", "up", "to", "about",
+                       "nearly", "almost", "around", "roughly", "some", "over", "under",
+                       "less", "fewer", "most", "an", "estimated", "approximately", "just",
+                       "million", "billion", "thousand", "trillion"}  # fmt: skip
+    head = [w for w in rest if w.lower() not in qualifier_words and not w.startswith("$")]
+    return " ".join(head)
+
+
+def _values_differ(a: Fact, b: Fact) -> bool:
+    return compare(a, b) != "same"
+
+
+def find_story_conflicts(
+    reports: Sequence[Report],
+    sentences: Sequence[Sentence],
+    embeddings: np.ndarray,
+    groups: dict[str, int],
+    related: float,
+    align: float,
+    facts: Sequence[Sequence[Fact]] | None = None,
+) -> list[StoryConflict]:
+    """Facts on which independent reports of the story disagree, hard and soft, with evidence."""
+    published = {r.id: r.published for r in reports}
+    story = _Story(
+        sentences,
+        embeddings,
+        groups,
+        {r.id: r.outlet.casefold() for r in reports},
+        published,
+        related,
+        align,
+    )
+    if facts is None:
+        facts = story_facts(sentences, published)
+    by_unit: dict[tuple[str, str], list[Fact]] = {}
+    for row_facts in facts:
+        for fact in row_facts:
+            if len(sentences[fact.row].text.split()) >= MIN_WORDS:
+                by_unit.setdefault((fact.kind, fact.unit), []).append(fact)
+    # Pairs of facts about the same thing, from different reports that may disagree.
+    matched: dict[Fact, list[Fact]] = {}
+    for bucket in by_unit.values():
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1 :]:
+                if a.report_id != b.report_id and same_fact(a, b, story):
+                    matched.setdefault(a, []).append(b)
+                    matched.setdefault(b, []).append(a)
+    conflicts: list[StoryConflict] = []
+    used: set[Fact] = set()
+    # Seeds: differing pairs, strongest evidence first.
+    seeds = sorted(
+        (
+            (story.sim(a, b), a, b)
+            for a, others in matched.items()
+            for b in others
+            if id(a) < id(b) and _comparable(a, b, story) and _values_differ(a, b)
+        ),
+        key=lambda t: (-t[0], t[1].row, t[2].row),
+    )
+    for _, a, b in seeds:
+        if a in used or b in used:
+            continue
+        if _report_agrees(a, b.report_id, matched) or _report_agrees(b, a.report_id, matched):
+            continue  # the other report also gives this value somewhere: not a disagreement
+        members = _members(a, b, matched, by_unit[(a.kind, a.unit)], story)
+        conflict = _conflict(members, story)
+        used |= set(members)
+        if conflict is not None:
+            conflicts.append(conflict)
+    return conflicts
+
+
+def _comparable(a: Fact, b: Fact, story: _Story) -> bool:
+    """Different independent sources, or one outlet's earlier and later report."""
+    if story.groups[a.report_id] != story.groups[b.report_id]:
+        return True
+    return story.outlets[a.report_id] == story.outlets[b.report_id]
+
+
+def _report_agrees(fact: Fact, report_id: str, matched: dict[Fact, list[Fact]]) -> bool:
+    """Whether the report states a value of this fact compatible with it."""
+    return any(
+        other.report_id == report_id and compare(fact, other) == "same"
+        for other in matched.get(fact, [])
+    )
+
+
+def _members(
+    a: Fact, b: Fact, matched: dict[Fact, list[Fact]], bucket: list[Fact], story: _Story
+) -> list[Fact]:
+    """The seed pair, facts matched with both, and facts repeating one's value nearby.
+
+    A report that gives one side's value in a related sentence holds that side ("returned
+    from Bishkek" beside "met in Bishkek"), even when its sentence is not the same statement.
+    """
+    members = [a, b]
+    for candidate in dict.fromkeys([*matched.get(a, []), *matched.get(b, []), *bucket]):
+        if candidate in members or candidate.report_id in (a.report_id, b.report_id):
+            continue
+        linked = [m for m in (a, b) if candidate in matched.get(m, [])]
+        if len(linked) == 2:
+            members.append(candidate)
+            continue
+        for m in (a, b):
+            if compare(candidate, m) == "same" and (
+                m in linked or story.sim(candidate, m) >= story.related
+            ):
+                members.append(candidate)
+                break
+    return members
+
+
+def _conflict(members: list[Fact], story: _Story) -> StoryConflict | None:
+    """Sides from facts about one thing: one value per report, superseded figures noted."""
+    # One fact per report: the first it states (a report giving two values is ambiguous).
+    per_report: dict[str, Fact] = {}
+    ambiguous: set[str] = set()
+    for fact in members:
+        known = per_report.get(fact.report_id)
+        if known is None:
+            per_report[fact.report_id] = fact
+        elif compare(known, fact) != "same":
+            ambiguous.add(fact.report_id)
+    facts = [f for r, f in per_report.items() if r not in ambiguous]
+    running = bool(facts) and all(f.running for f in facts)
+    facts, superseded = _supersede(facts, story)
+    sides: list[list[Fact]] = []
+    for fact in facts:
+        for side in sides:
+            if compare(side[0], fact) == "same":
+                side.append(fact)
+                break
+        else:
+            sides.append([fact])
+    if len(sides) < 2 and not superseded:
+        return None
+    if len(sides) < 2:
+        sides = [[f] for f in superseded] + sides
+        running = True
+    worst = max(
+        (compare(x[0], y[0]) for i, x in enumerate(sides) for y in sides[i + 1 :]),
+        key=("same", "soft", "hard").index,
+        default="same",
+    )
+    if worst == "same":
+        return None
+    dated = all(story.published.get(f.report_id) for side in sides for f in side)
+    if running and dated:
+        sides.sort(key=lambda side: min(story.published[f.report_id] for f in side))  # type: ignore[type-var, return-value]
+        running = _monotone(sides) or bool(superseded)
+    else:
+        running = False
+        sides.sort(key=lambda side: -len({story.groups[f.report_id] for f in side}))
+    records = tuple(
+        Side(
+            _side_label(side),
+            tuple(f.report_id for f in side),
+            tuple(side),
+            tuple(story.sentences[f.row].text for f in side),
+        )
+        for side in sides
+    )
+    all_facts = [f for side in sides for f in side]
+    return StoryConflict(
+        "number" if all_facts[0].kind == "age" else all_facts[0].kind,  # an age is a number
+        _about(all_facts),
+        records,
+        "hard" if worst == "hard" else "soft",
+        running,
+        min(f.row for f in all_facts),
+    )
+
+
+def _supersede(facts: list[Fact], story: _Story) -> tuple[list[Fact], list[Fact]]:
+    """Drop a figure its own outlet replaced in a later report; return kept and replaced."""
+    kept, replaced = [], []
+    for fact in facts:
+        when = story.published.get(fact.report_id)
+        later = [
+            f
+            for f in facts
+            if f is not fact
+            and story.outlets[f.report_id] == story.outlets[fact.report_id]
+            and when is not None
+            and (story.published.get(f.report_id) or when) > when
+            and compare(f, fact) != "same"
+        ]
+        (replaced if later else kept).append(fact)
+    # Reports of one outlet and one group are compared only for updates, never as two voices.
+    return kept, replaced
+
+
+def _monotone(sides: list[list[Fact]]) -> bool:
+    """Whether values in time order only grow (a toll, a tally)."""
+    values = [float(side[0].value) for side in sides]  # type: ignore[arg-type]
+    return all(x < y for x, y in itertools.pairwise(values))
+
+
+def story_facts(
+    sentences: Sequence[Sentence], published: dict[str, datetime | None]
+) -> list[list[Fact]]:
+    """The facts of every sentence, by row."""
+    return [
+        extract_facts(s.text, row, s.report_id, published.get(s.report_id))
+        for row, s in enumerate(sentences)
+    ]
+
+
+def quoted(text: str) -> bool:
+    """Whether a sentence is mostly a quotation (its values are the speaker's)."""
+    return len(_QUOTE.findall(text)) >= 2

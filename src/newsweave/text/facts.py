@@ -1,0 +1,644 @@
+"""Typed values in a sentence, each keyed by what it is about, for comparison across a story.
+
+A fact is a value a report states (a count, an age, an amount, a measure, a day, a place) with
+what it is about: the counted noun and its modifiers, the event word ("killed", "injured"),
+the person whose age it is, the words around it. Two reports' facts meet when those keys agree
+(conflicts.py decides), however differently their sentences are phrased.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Literal
+
+from newsweave.text.dates import MONTHS, WEEKDAYS, infer_year, resolve_relative
+from newsweave.text.slots import gazetteer, places
+from newsweave.text.words import STOP_WORDS
+
+FactKind = Literal["number", "age", "date", "place"]
+
+_TOKEN = re.compile(
+    r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z0-9]+)*|\d+(?:,\d{3})*(?:\.\d+)?|[$€£¥%]|[^\sA-Za-z\d]"
+)
+_UNITS_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+_TENS_WORDS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {
+    "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+    "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9, "k": 1e3, "tn": 1e12,
+}  # fmt: skip
+_CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds", "¥": "yen"}
+_CURRENCY_WORDS = {
+    "dollars": "dollars", "dollar": "dollars", "euros": "euros", "euro": "euros",
+    "yen": "yen", "yuan": "yuan", "rupees": "rupees",
+}  # fmt: skip
+# Qualifiers, longest first, and the bounds they put on the stated value.
+_QUALIFIERS = (
+    ("more than", "more"), ("at least", "least"), ("as many as", "most"), ("up to", "most"),
+    ("at most", "most"), ("less than", "less"), ("fewer than", "less"), ("upwards of", "more"),
+    ("just over", "more"), ("just under", "less"), ("an estimated", "about"),
+    ("approximately", "about"), ("about", "about"), ("around", "about"), ("roughly", "about"),
+    ("some", "about"), ("nearly", "nearly"), ("almost", "nearly"), ("over", "more"),
+    ("under", "less"), ("close to", "nearly"), ("an", ""), ("a", ""),
+)  # fmt: skip
+# Measures: unit word -> (dimension, factor to the dimension's base unit).
+_MEASURES = {
+    **dict.fromkeys(("second", "seconds"), ("duration", 1 / 86400)),
+    **dict.fromkeys(("minute", "minutes"), ("duration", 1 / 1440)),
+    **dict.fromkeys(("hour", "hours"), ("duration", 1 / 24)),
+    **dict.fromkeys(("day", "days"), ("duration", 1.0)),
+    **dict.fromkeys(("week", "weeks"), ("duration", 7.0)),
+    **dict.fromkeys(("month", "months"), ("duration", 30.4375)),
+    **dict.fromkeys(("year", "years"), ("duration", 365.25)),
+    **dict.fromkeys(("decade", "decades"), ("duration", 3652.5)),
+    **dict.fromkeys(("mile", "miles"), ("length", 1609.344)),
+    **dict.fromkeys(("kilometre", "kilometres", "kilometer", "kilometers", "km"), ("length", 1e3)),
+    **dict.fromkeys(("metre", "metres", "meter", "meters", "m"), ("length", 1.0)),
+    **dict.fromkeys(("foot", "feet", "ft"), ("length", 0.3048)),
+    **dict.fromkeys(("inch", "inches"), ("length", 0.0254)),
+    **dict.fromkeys(("pound", "pounds", "lb", "lbs"), ("mass", 0.45359237)),
+    **dict.fromkeys(("kilogram", "kilograms", "kg"), ("mass", 1.0)),
+    **dict.fromkeys(("ton", "tons", "tonne", "tonnes"), ("mass", 1000.0)),
+    **dict.fromkeys(("acre", "acres"), ("area", 4046.86)),
+    **dict.fromkeys(("hectare", "hectares"), ("area", 1e4)),
+    **dict.fromkeys(("degree", "degrees"), ("temperature", 1.0)),
+    **dict.fromkeys(("magnitude",), ("magnitude", 1.0)),
+}
+# What happened to the counted, folded into classes so that synonyms compare equal.
+EVENTS = {
+    **dict.fromkeys("died dead killed kill kills perished deaths fatalities lives".split(), "dead"),
+    **dict.fromkeys(
+        "injured hurt wounded stabbed hospitalized hospitalised injuries".split(), "injured"
+    ),
+    **dict.fromkeys("arrested detained charged custody arrests detentions".split(), "arrested"),
+    **dict.fromkeys("missing unaccounted".split(), "missing"),
+    **dict.fromkeys("evacuated displaced evacuate".split(), "evacuated"),
+    **dict.fromkeys("rescued freed saved".split(), "rescued"),
+    **dict.fromkeys("canceled cancelled cancellations cancelations".split(), "cancelled"),
+}
+# Running tallies: a later report's figure may supersede an earlier one.
+RUNNING_EVENTS = frozenset({"dead", "injured", "arrested", "missing", "evacuated", "rescued"})
+RUNNING_NOUNS = frozenset({"toll", "death", "case", "vote", "seat", "tally", "count"})
+_AUX = frozenset("were was are is have has had been be being in who that reportedly".split())
+# A value said to be expected, planned or possible is not a report of what happened.
+_FORECAST = re.compile(
+    r"\b(?:expects?|expected|forecasts?|forecast|projected|predicts?|predicted|could|might|may|"
+    r"would|will|plans?|planned|proposed?|aims?|target|estimates? that|likely|up to)\b",
+    re.IGNORECASE,
+)
+_TIME_OF_DAY = re.compile(r"\b(?:late|early|overnight|night|midnight)\b", re.IGNORECASE)
+_CONTEXT = 8  # words either side of a value that say what it is about
+_NOT_NOUNS = STOP_WORDS | {
+    "more", "less", "than", "least", "most", "other", "another", "each", "per", "all", "some",
+    "nearly", "about", "over", "under", "up", "just", "only", "times", "including", "among",
+    "since", "ago", "earlier", "later", "who", "were", "had", "have", "did", "do", "does",
+    "people's", "percent", "percentage", "points", "point", "near", "outside", "inside",
+    "according", "early", "late", "across", "around", "within", "between", "during",
+    "against", "toward", "towards", "through", "because", "amid", "despite", "via",
+}  # fmt: skip
+# Event words that are nouns: they name what is counted ("969 reported deaths").
+_EVENT_NOUNS = frozenset(
+    "deaths fatalities injuries arrests detentions cancellations cancelations lives".split()
+)
+# Words before a number that make it part of a name: "Interstate 35", "Category 4".
+_DETERMINERS = frozenset("the a an this that these those its their his her our".split())
+_PLURAL = {"men": "man", "women": "woman", "children": "child", "people": "person",
+           "feet": "foot", "teeth": "tooth", "mice": "mouse", "lives": "life"}  # fmt: skip
+_SUFFIXES = ("ations", "ation", "itions", "ition", "ions", "ion", "ees", "ee", "ies", "es", "s")
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A crude stem that makes plurals and nominee/nomination forms compare equal."""
+    word = word.lower().strip("'’")
+    if word in _PLURAL:
+        return _PLURAL[word]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            if suffix == "ies":
+                return word[:-3] + "y"
+            if suffix == "es" and not word.endswith(("ses", "xes", "zes", "ches", "shes")):
+                continue
+            if suffix == "s" and word.endswith("ss"):
+                return word
+            return word[: -len(suffix)]
+    return word
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A value one sentence states, with what it is about."""
+
+    kind: FactKind
+    row: int  # the sentence's row in the story analysis
+    report_id: str
+    unit: str  # dimension: "count", "dollars", "percent", "duration", "age", "ordinal", ...
+    value: float | str  # numbers in the dimension's base unit; days ISO or weekday; place name
+    text: str  # the value as written ("at least 28", "30-car", "Tuesday")
+    qualifier: str = ""  # "more", "least", "most", "less", "about", "nearly" or ""
+    precision: float = 0.0  # one unit of the last written digit, in the base unit (rounding)
+    what: frozenset[str] = frozenset()  # stems of the counted noun and its modifiers
+    of: str = ""  # head of an "of" phrase after the noun ("counts of mischief" -> "mischief")
+    event: str = ""  # event class of a count ("dead", "injured", ...)
+    owner: str = ""  # ages: the person's name
+    context: frozenset[str] = frozenset()  # stems of content words near the value
+    when: str = ""  # a day named in the same clause ("monday", an ISO date), for counts
+    forecast: bool = False  # the clause says the value is expected, planned or possible
+    time_of_day: str = ""  # dates: "late", "early" or "night" said with the day
+
+    @property
+    def running(self) -> bool:
+        """Whether the value is a tally that grows as news comes in (tolls, counts, votes)."""
+        return self.kind == "number" and (
+            self.event in RUNNING_EVENTS or bool(self.what & RUNNING_NOUNS)
+        )
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+def _tokens(sentence: str) -> list[_Tok]:
+    return [_Tok(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
+
+
+def _word_number(word: str) -> float | None:
+    """'twenty-eight' -> 28, 'six' -> 6, 'dozen' -> 12."""
+    word = word.lower()
+    if word in _UNITS_WORDS:
+        return float(_UNITS_WORDS[word])
+    if word in _TENS_WORDS:
+        return float(_TENS_WORDS[word])
+    if word == "dozen":
+        return 12.0
+    tens, _, unit = word.partition("-")
+    if tens in _TENS_WORDS and unit in _UNITS_WORDS and 0 < _UNITS_WORDS[unit] < 10:
+        return float(_TENS_WORDS[tens] + _UNITS_WORDS[unit])
+    return None
+
+
+def _digits_precision(raw: str) -> float:
+    """One unit of the last written digit: '6.9' -> 0.1, '1,400' -> 100, '28' -> 1."""
+    digits = raw.replace(",", "")
+    if "." in digits:
+        return 10.0 ** -len(digits.split(".")[1])
+    stripped = digits.rstrip("0")
+    return 10.0 ** (len(digits) - len(stripped)) if stripped else 1.0
+
+
+_NUMBER_START = re.compile(
+    r"(?:(?P<cur>[$€£¥])\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<scale>million|billion|trillion|thousand|hundred|bn|mn|tn|m|b|k)\b)?"
+    r"(?P<ord>st|nd|rd|th)?(?P<pct>\s?%|\s+percent\b|\s+per\s+cent\b)?"
+    r"|(?P<word>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|"
+    r"four|five|six|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|dozen)\b"
+    r"(?:\s(?P<wscale>hundred|thousand|million|billion|trillion)\b)?(?P<wpct>\s+percent\b)?",
+    re.IGNORECASE,
+)
+_AGE_AFTER_NAME = re.compile(
+    r"(?P<name>(?:[A-Z][a-z'’]+\s+){0,2}[A-Z][a-z'’-]+),\s+(?P<age>\d{1,3})\s*(?=[,;)]|\s+and\b|$|\.)"
+    r"|(?P<name2>(?:[A-Z][a-z'’]+\s+){0,2}[A-Z][a-z'’-]+)\s+\((?P<age2>\d{1,3})\)"
+)
+_AGE_BEFORE_NAME = re.compile(
+    r"(?P<num>\d{1,3}|[A-Za-z]+(?:-[a-z]+)?)-year-old\s+(?P<rest>(?:[A-Za-z'’.-]+\s+){0,4}?)"
+    r"(?P<name>(?:[A-Z][a-z'’]+\s+){0,2}[A-Z][a-z'’-]+)"
+)
+_AGED = re.compile(
+    r"(?P<name>(?:[A-Z][a-z'’]+\s+){0,2}[A-Z][a-z'’-]+)[^.;]{0,40}?\b(?:aged|age)\s+(?P<num>\d{1,3})\b"
+)
+_NOT_NAMES = frozenset(m.capitalize() for m in MONTHS + WEEKDAYS) | {
+    "The", "A", "An", "He", "She", "They", "It", "In", "On", "At", "By", "Mr", "Mrs", "Ms", "Dr",
+    "Police", "Officials", "Authorities",
+}  # fmt: skip
+
+
+def _content_stems(tokens: list[_Tok], lo: int, hi: int, skip: set[int]) -> frozenset[str]:
+    """Stems of the content words of tokens[lo:hi], leaving out those in skip."""
+    return frozenset(
+        stem(t.text)
+        for k, t in enumerate(tokens[max(0, lo) : hi], start=max(0, lo))
+        if k not in skip and t.text[0].isalpha() and t.low not in _NOT_NOUNS and len(t.text) > 2
+    )
+
+
+def _clause_bounds(tokens: list[_Tok], k: int) -> tuple[int, int]:
+    """Token range of the clause around token k (between ; : — or sentence ends)."""
+    lo = k
+    while lo > 0 and tokens[lo - 1].text not in (";", ":", "—", "–"):
+        lo -= 1
+    hi = k
+    while hi < len(tokens) and tokens[hi].text not in (";", ":", "—", "–"):
+        hi += 1
+    return lo, hi
+
+
+def _noun_phrase(tokens: list[_Tok], k: int) -> tuple[list[str], int]:
+    """Words after token k naming what is counted ('Chinese passengers'), and where they end."""
+    words: list[str] = []
+    j = k
+    while j < len(tokens) and len(words) < 3:
+        t = tokens[j]
+        if not t.text[0].isalpha() or t.low in _NOT_NOUNS:
+            break
+        if t.low in EVENTS and t.low not in _EVENT_NOUNS:
+            break
+        if t.low.endswith(("ed", "ing")) and t.low not in _EVENT_NOUNS:
+            # A participle describes the noun only when one follows ("969 reported deaths").
+            nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+            if nxt is None or not nxt.text[0].isalpha() or nxt.low in _NOT_NOUNS:
+                break
+        if t.text[0].isupper() and words and not words[-1][0].isupper():
+            break  # "12 people Tuesday": a name after the noun starts something else
+        words.append(t.text)
+        j += 1
+    return words, j
+
+
+def _of_head(tokens: list[_Tok], j: int) -> str:
+    """The head noun of an "of" phrase at token j ("of fifth degree criminal mischief")."""
+    if j >= len(tokens) or tokens[j].low != "of":
+        return ""
+    head = ""
+    for t in tokens[j + 1 : j + 6]:
+        if not t.text[0].isalpha() or (t.low in _NOT_NOUNS and head):
+            break
+        if t.low not in _NOT_NOUNS:
+            head = stem(t.text)
+    return head
+
+
+def _event(tokens: list[_Tok], start: int, end: int) -> str:
+    """The event class of a count: the word after ('12 were killed') or before ('killed 12')."""
+    for t in tokens[end : end + 5]:
+        if t.low in EVENTS:
+            return EVENTS[t.low]
+        if t.text in (",",) or t.low in _AUX:
+            continue
+        if not t.text[0].isalpha():
+            break
+    for t in reversed(tokens[max(0, start - 3) : start]):
+        if t.low in EVENTS:
+            return EVENTS[t.low]
+    return ""
+
+
+def _day_in_clause(sentence: str, lo: int, hi: int) -> str:
+    """A weekday or month-day named between two character offsets, lower-cased, or ''."""
+    part = sentence[lo:hi]
+    found = re.search(
+        r"\b(" + "|".join(WEEKDAYS) + r")\b|\b(" + "|".join(MONTHS) + r")\.?\s+(\d{1,2})\b",
+        part,
+        re.IGNORECASE,
+    )
+    return found.group(0).lower() if found else ""
+
+
+def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> list[Fact]:
+    """Counts, amounts, percentages and measures, each with what it is about."""
+    facts: list[Fact] = []
+    starts = {t.start: k for k, t in enumerate(tokens)}
+    for match in _NUMBER_START.finditer(sentence):
+        begin = match.start()
+        if begin > 0 and (sentence[begin - 1].isalnum() or sentence[begin - 1] in "-/:.,"):
+            continue  # part of a word, a range, a score, a time or a decimal
+        if match.group("word"):
+            raw = match.group("word")
+            value = _word_number(raw)
+            scale = match.group("wscale")
+            precision = 1.0
+            pct = bool(match.group("wpct"))
+        else:
+            raw = match.group("num")
+            value = float(raw.replace(",", ""))
+            scale = match.group("scale")
+            precision = _digits_precision(raw)
+            pct = bool(match.group("pct"))
+        if value is None:
+            continue
+        if scale:
+            factor = _SCALES[scale.lower()]
+            value *= factor
+            precision *= factor
+        end = match.end()
+        following = sentence[end : end + 1]
+        if following == ":" or (following == "." and sentence[end + 1 : end + 2].isdigit()):
+            continue  # a time of day
+        k_first = starts.get(begin + (1 if match.group("cur") else 0))
+        if k_first is None:
+            k_first = next((k for k, t in enumerate(tokens) if t.start >= begin), len(tokens))
+        k_after = next((k for k, t in enumerate(tokens) if t.start >= end), len(tokens))
+        if k_first > 0:
+            prev = tokens[k_first - 1].text
+            if prev[0].isupper() and prev.lower() not in _DETERMINERS | _NOT_NOUNS:
+                continue  # part of a name: "Interstate 35", "Category 4", "Area 51"
+        qualifier, q_start = _qualifier(sentence, begin)
+        if qualifier is None:
+            continue  # "one of", "a few" and other non-values
+        unit, what, of, owner, text_end = "count", frozenset(), "", "", end
+        event_noun = ""
+        ordinal = bool(match.group("ord"))
+        currency = _CURRENCY.get(match.group("cur") or "")
+        if (
+            not currency
+            and not scale
+            and not pct
+            and not ordinal
+            and raw.isdigit()
+            and len(raw) == 4
+            and 1800 <= int(raw) <= 2100
+        ):
+            continue  # a year (compared as a date)
+        hyphen = re.match(r"-(?P<parts>[a-z]+(?:-[a-z]+)*)", sentence[end:])
+        j = k_after
+        if pct:
+            unit = "percent"
+        elif currency:
+            unit = currency
+        if hyphen and not pct:
+            parts = hyphen.group("parts").split("-")
+            j = next((k for k, t in enumerate(tokens) if t.start >= end + hyphen.end()), j)
+            text_end = end + hyphen.end()
+            if parts[:2] == ["year", "old"]:
+                continue  # an age: read by _ages with its owner
+            if parts[0] in _MEASURES:
+                unit, factor = _MEASURES[parts[0]]
+                value *= factor
+                precision *= factor
+                noun, j2 = _noun_phrase(tokens, j)
+                what = frozenset(stem(w) for w in noun[-1:])
+                j = j2
+            elif parts[0] == "time":  # "a 16-time Grammy nominee": 16 nominations
+                noun, j = _noun_phrase(tokens, j)
+                what = frozenset(stem(w) for w in noun)
+            else:  # "a 30-car pileup": the size of the pileup, counted in cars
+                noun, j = _noun_phrase(tokens, j)
+                what = frozenset(stem(w) for w in noun[-1:]) | {stem(parts[-1])}
+                unit = "count"
+        elif unit == "count":
+            noun, j = _noun_phrase(tokens, k_after)
+            if noun:
+                text_end = tokens[j - 1].end
+            if ordinal:
+                unit = "ordinal"
+            if noun and noun[0].lower() in _MEASURES and unit == "count":
+                unit, factor = _MEASURES[noun[0].lower()]
+                value *= factor
+                precision *= factor
+                noun = noun[1:2]
+            elif noun and noun[0].lower() in _CURRENCY_WORDS:
+                unit = _CURRENCY_WORDS[noun[0].lower()]
+                noun = []
+            what = frozenset(stem(w) for w in noun if not w.lower().endswith(("ed", "ing")))
+            nouns = [w.lower() for w in noun]
+            event_noun = next((EVENTS[w] for w in nouns if w in _EVENT_NOUNS), "")
+        if unit == "count" and match.group("word") and not what:
+            continue  # "one said", "two of them": a bare word number is not a fact
+        if unit == "count" and not what:
+            # "magnitude 6.2", "a 6.2-magnitude quake" read above; "sentenced to 12"
+            before = [t.low for t in tokens[max(0, k_first - 2) : k_first]]
+            if "magnitude" in before:
+                unit = "magnitude"
+            elif not scale:
+                continue  # a bare number; "a revised 6.9 million" is kept, keyed by its context
+        of = _of_head(tokens, j)
+        event = (event_noun or _event(tokens, k_first, j)) if unit == "count" else ""
+        first = q_start if q_start is not None else begin
+        lo, hi = _clause_bounds(tokens, k_first)
+        clause_lo = tokens[lo].start if lo < len(tokens) else 0
+        clause_hi = tokens[hi - 1].end if 0 < hi <= len(tokens) else len(sentence)
+        clause = sentence[clause_lo:clause_hi]
+        skip = set(range(k_first, j))
+        facts.append(
+            Fact(
+                "number",
+                row,
+                report_id,
+                unit,
+                value,
+                sentence[first:text_end].strip(),
+                qualifier,
+                precision,
+                what,
+                of,
+                event,
+                owner,
+                _content_stems(tokens, k_first - _CONTEXT, j + _CONTEXT, skip),
+                _day_in_clause(sentence, clause_lo, clause_hi),
+                bool(_FORECAST.search(clause)),
+            )
+        )
+    return facts
+
+
+def _qualifier(sentence: str, begin: int) -> tuple[str | None, int | None]:
+    """The qualifier before a number at `begin` and where it starts; None for non-values."""
+    before = sentence[:begin].lower()
+    if re.search(r"\b(?:one|a few|several|some)\s+of\s+(?:the\s+)?$", before):
+        return None, None
+    for phrase, kind in _QUALIFIERS:
+        if re.search(r"\b" + re.escape(phrase) + r"\s+\$?$", before):
+            start = len(before.rstrip("$ ")) - len(phrase)
+            return kind, start if kind else None
+    return "", None
+
+
+def _surname(name: str) -> str:
+    words = [w for w in name.split() if w not in _NOT_NAMES]
+    return words[-1].lower() if words else ""
+
+
+def _ages(sentence: str, row: int, report_id: str) -> list[Fact]:
+    """Ages of named people: '29-year-old Geraldine Alcorn', 'Alcorn, 28,', 'Alcorn (28)'."""
+    found: list[tuple[str, float, str, int]] = []
+    for m in _AGE_BEFORE_NAME.finditer(sentence):
+        raw = m.group("num")
+        value = float(raw) if raw.isdigit() else _word_number(raw)
+        if value is None:
+            continue
+        rest = m.group("rest").split()
+        after = sentence[m.end() :].split(maxsplit=1)
+        nxt = after[0].strip(",.;:") if after else ""
+        if any(w[0].islower() for w in rest if w.lower() not in ("former", "retired")) or (
+            nxt[:1].islower() and nxt.lower() not in STOP_WORDS and not nxt.endswith("ed")
+        ):
+            continue  # "151-year-old Indian treaty": a thing, read as a measure
+        found.append((m.group("name"), value, m.group(0).split("-year-old")[0], m.start()))
+    for m in _AGE_AFTER_NAME.finditer(sentence):
+        name = m.group("name") or m.group("name2")
+        age = m.group("age") or m.group("age2")
+        if name.split()[-1] in _NOT_NAMES or not 0 < int(age) < 120:
+            continue
+        found.append((name, float(age), age, m.start()))
+    for m in _AGED.finditer(sentence):
+        if m.group("name").split()[-1] not in _NOT_NAMES:
+            found.append((m.group("name"), float(m.group("num")), m.group("num"), m.start()))
+    facts = []
+    for name, value, text, _ in found:
+        surname = _surname(name)
+        if not surname or surname.capitalize() in gazetteer():
+            continue  # "Alabama, 25" is not a person
+        facts.append(
+            Fact(
+                "age",
+                row,
+                report_id,
+                "age",
+                value,
+                text.strip(),
+                owner=name,
+                what=frozenset({surname}),
+            )
+        )
+    return facts
+
+
+def _years_and_things(sentence: str, row: int, report_id: str) -> list[Fact]:
+    """Ages of things ('a 151-year-old treaty') and 'since 2008' years."""
+    facts = []
+    for m in re.finditer(
+        r"\b(?P<num>\d{1,4})-year-old\s+(?:[A-Z][a-z]+\s+){0,2}(?:[a-z]+\s+)?(?P<noun>[a-z]+)\b"
+        r"(?!\s+[a-z]+(?:s|ed)\b)",
+        sentence,
+    ):
+        facts.append(
+            Fact(
+                "number",
+                row,
+                report_id,
+                "duration",
+                float(m.group("num")) * 365.25,
+                f"{m.group('num')}-year-old",
+                precision=365.25,
+                what=frozenset({stem(m.group("noun"))}),
+                context=frozenset({stem(m.group("noun"))}),
+            )
+        )
+    for m in re.finditer(r"\bsince\s+(?P<year>(?:18|19|20)\d\d)\b(?!\s*[-–])", sentence):
+        tokens = _tokens(sentence)
+        k = next(i for i, t in enumerate(tokens) if t.start >= m.start("year"))
+        facts.append(
+            Fact(
+                "number",
+                row,
+                report_id,
+                "since",
+                float(m.group("year")),
+                m.group(0),
+                what=frozenset({"since"}),
+                context=_content_stems(tokens, k - _CONTEXT, k + _CONTEXT, {k}),
+            )
+        )
+    return facts
+
+
+def _dates(
+    sentence: str, row: int, report_id: str, published: datetime | None, tokens: list[_Tok]
+) -> list[Fact]:
+    """Days events happened on: weekdays and month-days, resolved when the report is dated."""
+    facts = []
+    _, resolutions = resolve_relative(sentence, published)
+    resolved = {r.original.lower(): r for r in resolutions if r.start == r.end}
+    pattern = re.compile(
+        r"\b(?P<weekday>" + "|".join(w.capitalize() for w in WEEKDAYS) + r")\b"
+        r"|\b(?P<month>" + "|".join(m.capitalize() for m in MONTHS) + r")\.?\s+(?P<day>\d{1,2})\b"
+        r"(?:,?\s+(?P<year>\d{4}))?"
+    )
+    base = published.date() if published else None
+    for m in pattern.finditer(sentence):
+        if re.match(r"\s*,?\s*(?:" + "|".join(MONTHS) + r")", sentence[m.end() :], re.I):
+            continue  # "Tuesday, June 2": the month-day that follows is read instead
+        if m.group("weekday"):
+            word = m.group("weekday").lower()
+            hit = next((r for o, r in resolved.items() if word in o), None)
+            value = hit.start.isoformat() if hit else word
+        else:
+            month = MONTHS.index(m.group("month").lower()) + 1
+            day = int(m.group("day"))
+            year = int(m.group("year")) if m.group("year") else None
+            if year is None and base is not None:
+                year = infer_year(month, day, base)
+            try:
+                value = date(year, month, day).isoformat() if year else f"--{month:02d}-{day:02d}"
+            except ValueError:
+                continue
+        k = next((i for i, t in enumerate(tokens) if t.start >= m.start()), len(tokens))
+        around = sentence[max(0, m.start() - 12) : m.end() + 12]
+        tod = _TIME_OF_DAY.search(around)
+        facts.append(
+            Fact(
+                "date",
+                row,
+                report_id,
+                "day",
+                value,
+                m.group(0),
+                what=frozenset({"day"}),
+                context=_content_stems(tokens, k - _CONTEXT, k + _CONTEXT + 1, {k}),
+                time_of_day=tod.group(0).lower() if tod else "",
+            )
+        )
+    return facts
+
+
+def _places(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> list[Fact]:
+    """Places where something happened, from the gazetteer ('met in Bishkek')."""
+    facts = []
+    slots = places(sentence)
+    merged = []
+    for slot in slots:
+        # "Dushanbe, Tajikistan": the appositive names the same place, written in full.
+        if merged and f"{merged[-1][1]}, {slot.text}" in sentence:
+            merged[-1] = (merged[-1][0], f"{merged[-1][1]}, {slot.text}")
+        else:
+            merged.append((slot, slot.text))
+    for slot, written in merged:
+        at = sentence.find(written)
+        k = next((i for i, t in enumerate(tokens) if t.start >= at), len(tokens))
+        n = len(written.split())
+        facts.append(
+            Fact(
+                "place",
+                row,
+                report_id,
+                "place",
+                slot.value,
+                written,
+                what=frozenset({"place"}),
+                context=_content_stems(
+                    tokens, k - _CONTEXT, k + n + _CONTEXT, set(range(k, k + n))
+                ),
+            )
+        )
+    return facts
+
+
+def extract_facts(
+    sentence: str, row: int = 0, report_id: str = "", published: datetime | None = None
+) -> list[Fact]:
+    """Every fact a sentence states."""
+    tokens = _tokens(sentence)
+    return [
+        *_numbers(sentence, row, report_id, tokens),
+        *_ages(sentence, row, report_id),
+        *_years_and_things(sentence, row, report_id),
+        *_dates(sentence, row, report_id, published, tokens),
+        *_places(sentence, row, report_id, tokens),
+    ]
