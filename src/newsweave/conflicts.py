@@ -15,7 +15,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from newsweave.records import ConflictStrength, Report, Sentence
 from newsweave.text.dates import WEEKDAYS, format_date
-from newsweave.text.facts import Fact, extract_facts
+from newsweave.text.facts import Fact, extract_facts, stem
 from newsweave.text.slots import geonames
 from newsweave.text.words import WORD
 
@@ -100,12 +100,33 @@ class _Story:
     published: dict[str, datetime | None]
     related: float  # the embedder's cosine for related sentences
     align: float  # the embedder's cosine for one claim
+    facts: Sequence[Sequence[Fact]] = ()  # by row
+    _stems: dict[str, set[str]] = field(default_factory=dict)
 
     def sim(self, a: Fact, b: Fact) -> float:
         return float(self.embeddings[a.row] @ self.embeddings[b.row])
 
     def text(self, fact: Fact) -> str:
         return self.sentences[fact.row].text
+
+    def report_stems(self, report_id: str) -> set[str]:
+        """Stems of every word a report uses."""
+        if report_id not in self._stems:
+            self._stems[report_id] = {
+                stem(w)
+                for s in self.sentences
+                if s.report_id == report_id
+                for w in WORD.findall(s.text.lower())
+            }
+        return self._stems[report_id]
+
+    def elsewhere(self, a: Fact, b: Fact) -> bool:
+        """Whether the two sentences say where, and name places that cannot be the same."""
+        places_a = {str(f.value) for f in self.facts[a.row] if f.kind == "place"}
+        places_b = {str(f.value) for f in self.facts[b.row] if f.kind == "place"}
+        if not places_a or not places_b:
+            return False
+        return not any(_same_place(x, y) for x in places_a for y in places_b)
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -133,7 +154,7 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         if verbs_a and verbs_b and not verbs_a & verbs_b:
             return False  # "met in ... on Tuesday" and "returned ... on Thursday"
         return sim >= story.align and context >= CONTEXT_BARE
-    # Numbers: what is counted, what happened to it, of what, when, and said as fact.
+    # Numbers: what is counted, what happened to it, of what, when, where, and said as fact.
     if a.event and b.event and a.event != b.event:
         return False
     if a.of and b.of and a.of != b.of:
@@ -142,21 +163,27 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         return False
     if a.when and b.when and a.when != b.when:
         return False
-    if isinstance(a.value, float) and isinstance(b.value, float) and a.unit == "count":
+    if story.elsewhere(a, b):
+        return False
+    if isinstance(a.value, float) and isinstance(b.value, float):
         small, large = sorted((abs(a.value), abs(b.value)))
         # Tolls of one event may be far apart early on; other counts that far apart differ.
         limit = MAX_RATIO_EVENT if a.event and b.event else MAX_RATIO
         if small == 0 or large / small > limit:
             return False
     if a.what or b.what:
-        if not a.what & b.what:
+        shared = a.what & b.what
+        if not shared:
             return False
-        # A modifier one report gives ("Chinese passengers") must be in the other's sentence.
-        if not (a.what - b.what) <= _sentence_stems(story.text(b)) | b.context:
+        # A modifier one report gives ("Chinese passengers") must be one the other uses too.
+        if not (a.what - b.what) <= story.report_stems(b.report_id):
             return False
-        if not (b.what - a.what) <= _sentence_stems(story.text(a)) | a.context:
+        if not (b.what - a.what) <= story.report_stems(a.report_id):
             return False
-        return sim >= story.related and context >= CONTEXT_KEYED
+        if len(shared) >= 2 or (a.event and a.event == b.event) or (a.of and a.of == b.of):
+            # A specific key: its sentences need only be about the same story.
+            return sim >= story.related / 2 or context >= CONTEXT_KEYED
+        return (sim >= story.related and context >= CONTEXT_KEYED) or context >= CONTEXT_BARE
     return sim >= story.align and context >= CONTEXT_BARE
 
 
@@ -292,7 +319,7 @@ _EVENT_ABOUT = {
     "rescued": "the number rescued",
     "cancelled": "the number cancelled",
 }
-_DIMENSION = {"duration": "length", "length": "length", "mass": "weight", "count": "size"}
+_DIMENSION = {"duration": "length", "length": "length", "mass": "weight", "size": "size"}
 _MEASURE_UNITS = frozenset({"duration", "length", "mass", "area"})
 _UNIT_ABOUT = {
     "percent": "the percentage",
@@ -318,7 +345,8 @@ def _about(facts: Sequence[Fact]) -> str:
         return "the location"
     events = {f.event for f in facts if f.event}
     if len(events) == 1 and first.unit == "count":
-        return _EVENT_ABOUT[events.pop()]
+        event = events.pop()
+        return _EVENT_ABOUT.get(event, f"the number {event}")
     compound = re.match(r"^[\d,.]+-[a-z-]+\s+(?P<noun>.+)$", first.text)
     if compound and first.unit in _DIMENSION:  # "a 48-hour strike": the length of the strike
         return f"the {_DIMENSION[first.unit]} of the {compound.group('noun')}"
@@ -372,6 +400,7 @@ def find_story_conflicts(
     )
     if facts is None:
         facts = story_facts(sentences, published)
+    story.facts = facts
     by_unit: dict[tuple[str, str], list[Fact]] = {}
     for row_facts in facts:
         for fact in row_facts:
@@ -400,7 +429,9 @@ def find_story_conflicts(
     for _, a, b in seeds:
         if a in used or b in used:
             continue
-        if _report_agrees(a, b.report_id, matched) or _report_agrees(b, a.report_id, matched):
+        if _report_agrees(a, b.report_id, matched, story) or _report_agrees(
+            b, a.report_id, matched, story
+        ):
             continue  # the other report also gives this value somewhere: not a disagreement
         members = _members(a, b, matched, by_unit[(a.kind, a.unit)], story)
         conflict = _conflict(members, story)
@@ -417,12 +448,25 @@ def _comparable(a: Fact, b: Fact, story: _Story) -> bool:
     return story.outlets[a.report_id] == story.outlets[b.report_id]
 
 
-def _report_agrees(fact: Fact, report_id: str, matched: dict[Fact, list[Fact]]) -> bool:
-    """Whether the report states a value of this fact compatible with it."""
-    return any(
-        other.report_id == report_id and compare(fact, other) == "same"
-        for other in matched.get(fact, [])
-    )
+def _report_agrees(
+    fact: Fact, report_id: str, matched: dict[Fact, list[Fact]], story: _Story
+) -> bool:
+    """Whether the report states a value of this fact compatible with it, or its parts.
+
+    "2.5 million doses with Mexico and 1.5 million with Canada" agrees with "4 million doses".
+    """
+    others = [o for o in matched.get(fact, []) if o.report_id == report_id]
+    if any(compare(fact, other) == "same" for other in others):
+        return True
+    if fact.kind != "number":
+        return False
+    for row in {o.row for o in others}:
+        parts = [f for f in story.facts[row] if f.kind == "number" and f.unit == fact.unit]
+        if len(parts) > 1:
+            total = sum(float(p.value) for p in parts)  # type: ignore[arg-type]
+            if abs(total - float(fact.value)) <= max(fact.precision, 1e-9) / 2:  # type: ignore[arg-type]
+                return True
+    return False
 
 
 def _members(
@@ -435,7 +479,7 @@ def _members(
     """
     members = [a, b]
     for candidate in dict.fromkeys([*matched.get(a, []), *matched.get(b, []), *bucket]):
-        if candidate in members or candidate.report_id in (a.report_id, b.report_id):
+        if candidate in members:
             continue
         linked = [m for m in (a, b) if candidate in matched.get(m, [])]
         if len(linked) == 2:
@@ -443,7 +487,9 @@ def _members(
             continue
         for m in (a, b):
             if compare(candidate, m) == "same" and (
-                m in linked or story.sim(candidate, m) >= story.related
+                m in linked
+                or story.sim(candidate, m) >= story.related
+                or candidate.report_id == m.report_id  # its own report's other wording
             ):
                 members.append(candidate)
                 break
@@ -455,7 +501,8 @@ def _conflict(members: list[Fact], story: _Story) -> StoryConflict | None:
     # One fact per report: the first it states (a report giving two values is ambiguous).
     per_report: dict[str, Fact] = {}
     ambiguous: set[str] = set()
-    for fact in members:
+    # The most precise value a report gives stands for it ("779", not "more than 750").
+    for fact in sorted(members, key=lambda f: bool(f.qualifier)):
         known = per_report.get(fact.report_id)
         if known is None:
             per_report[fact.report_id] = fact

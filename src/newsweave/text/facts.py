@@ -92,11 +92,14 @@ RUNNING_NOUNS = frozenset({"toll", "death", "case", "vote", "seat", "tally", "co
 _AUX = frozenset("were was are is have has had been be being in who that reportedly".split())
 # A value said to be expected, planned or possible is not a report of what happened.
 _FORECAST = re.compile(
-    r"\b(?:expects?|expected|forecasts?|forecast|projected|predicts?|predicted|could|might|may|"
-    r"would|will|plans?|planned|proposed?|aims?|target|estimates? that|likely|up to)\b",
+    r"\b(?:expects?|expected|forecasts?|forecast|projected|predicts?|predicted|could|might|"
+    r"planned|proposed?|aims? to|target|likely)\b",
     re.IGNORECASE,
 )
 _TIME_OF_DAY = re.compile(r"\b(?:late|early|overnight|night|midnight)\b", re.IGNORECASE)
+_REPORTING = frozenset(
+    "said says told reported announced added noted stated confirmed showed".split()
+)
 _CONTEXT = 8  # words either side of a value that say what it is about
 _NOT_NOUNS = STOP_WORDS | {
     "more", "less", "than", "least", "most", "other", "another", "each", "per", "all", "some",
@@ -205,7 +208,7 @@ def _digits_precision(raw: str) -> float:
 
 _NUMBER_START = re.compile(
     r"(?:(?P<cur>[$€£¥])\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<scale>million|billion|trillion|thousand|hundred|bn|mn|tn|m|b|k)\b)?"
+    r"(?:\s?(?P<scale>million|billion|trillion|thousand|hundred|(?-i:bn|mn|tn|m|b|k))\b)?"
     r"(?P<ord>st|nd|rd|th)?(?P<pct>\s?%|\s+percent\b|\s+per\s+cent\b)?"
     r"|(?P<word>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|"
     r"four|five|six|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -297,26 +300,35 @@ def _event(tokens: list[_Tok], start: int, end: int) -> str:
     for t in reversed(tokens[max(0, start - 3) : start]):
         if t.low in EVENTS:
             return EVENTS[t.low]
+        if t.low.endswith("ed") and len(t.low) > 4 and t.low not in _REPORTING:
+            return t.low  # "delayed another 1,500 flights": an event of its own
     return ""
 
 
 def _day_in_clause(sentence: str, lo: int, hi: int) -> str:
     """A weekday or month-day named between two character offsets, lower-cased, or ''."""
     part = sentence[lo:hi]
-    found = re.search(
+    for found in re.finditer(
         r"\b(" + "|".join(WEEKDAYS) + r")\b|\b(" + "|".join(MONTHS) + r")\.?\s+(\d{1,2})\b",
         part,
         re.IGNORECASE,
-    )
-    return found.group(0).lower() if found else ""
+    ):
+        before = part[: found.start()].split()[-1:]
+        if before and before[0].lower().strip(",") in _REPORTING:
+            continue  # "said Sunday": when it was said, not when it happened
+        return found.group(0).lower()
+    return ""
 
 
 def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> list[Fact]:
     """Counts, amounts, percentages and measures, each with what it is about."""
     facts: list[Fact] = []
     starts = {t.start: k for k, t in enumerate(tokens)}
+    skip_whole: set[int] = set()
     for match in _NUMBER_START.finditer(sentence):
         begin = match.start()
+        if begin in skip_whole:
+            continue
         if begin > 0 and (sentence[begin - 1].isalnum() or sentence[begin - 1] in "-/:.,"):
             continue  # part of a word, a range, a score, a time or a decimal
         if match.group("word"):
@@ -333,6 +345,12 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             pct = bool(match.group("pct"))
         if value is None:
             continue
+        metres = False
+        if scale and scale.lower() == "m" and not match.group("cur"):
+            # "15m (50ft)" is metres; "1.5m people" is a million people.
+            nxt = sentence[match.end() :].split(maxsplit=1)
+            metres = not (nxt and nxt[0][:1].islower() and nxt[0] not in _NOT_NOUNS)
+            scale = None if metres else scale
         if scale:
             factor = _SCALES[scale.lower()]
             value *= factor
@@ -372,6 +390,8 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             unit = "percent"
         elif currency:
             unit = currency
+        elif metres:
+            unit = "length"
         if hyphen and not pct:
             parts = hyphen.group("parts").split("-")
             j = next((k for k, t in enumerate(tokens) if t.start >= end + hyphen.end()), j)
@@ -390,8 +410,15 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
                 what = frozenset(stem(w) for w in noun)
             else:  # "a 30-car pileup": the size of the pileup, counted in cars
                 noun, j = _noun_phrase(tokens, j)
-                what = frozenset(stem(w) for w in noun[-1:]) | {stem(parts[-1])}
-                unit = "count"
+                what = frozenset(stem(w) for w in noun[-1:]) or frozenset({stem(parts[-1])})
+                unit = "size"
+        elif unit == "count" and (whole := re.match(r"\s+of\s+(?:the\s+)?\d", sentence[end:])):
+            # "157 of 338 seats": the part is counted in the whole's noun; the whole is not read.
+            at = end + whole.end() - 1
+            k_whole = next((k for k, t in enumerate(tokens) if t.start >= at), len(tokens))
+            noun, j = _noun_phrase(tokens, k_whole + 1)
+            what = frozenset(stem(w) for w in noun if not w.lower().endswith(("ed", "ing")))
+            skip_whole.add(at)
         elif unit == "count":
             noun, j = _noun_phrase(tokens, k_after)
             if noun:
