@@ -61,8 +61,10 @@ class ClusterResult:
     seconds: float
     n_sentences: int = 0
     words: int = 0
-    n_conflicts: int = 0
+    n_conflicts: int = 0  # stated (conflict sentences in the body)
+    n_soft: int = 0  # kept as data only
     error: str | None = None
+    stated: list[dict[str, object]] = field(default_factory=list, repr=False)
     # Not written to JSON: used for the summary table only.
     uncited: int = field(default=0, repr=False)
     citations: int = field(default=0, repr=False)
@@ -71,7 +73,9 @@ class ClusterResult:
 
     def to_json(self) -> dict[str, object]:
         """The per-cluster fields written by ``--json``."""
-        keep = ("index", "n_docs", "seconds", "n_sentences", "words", "n_conflicts", "error")
+        keep = (
+            "index", "n_docs", "seconds", "n_sentences", "words", "n_conflicts", "n_soft", "error"
+        )  # fmt: skip
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
@@ -94,7 +98,21 @@ def measure(brief: Brief, result: ClusterResult) -> None:
     sentences = brief.sentences
     result.n_sentences = len(sentences)
     result.words = sum(len(plain_text(s).split()) for s in sentences)
-    result.n_conflicts = len(brief.conflicts)
+    result.n_conflicts = sum(1 for s in brief.body if s.role == "conflict")
+    result.n_soft = sum(1 for c in brief.conflicts if c.strength == "soft")
+    result.stated = [
+        {
+            "cluster": result.index,
+            "about": c.about,
+            "running": c.running,
+            "values": [
+                {"value": v.value, "citations": list(v.citations), "evidence": list(v.evidence)}
+                for v in c.values
+            ],
+        }
+        for c in brief.conflicts
+        if c.strength == "hard"
+    ]
     result.uncited = sum(1 for s in sentences if not sentence_citations(s))
     numbers = [n for s in sentences for n in sentence_citations(s)]
     result.citations = len(numbers)
@@ -150,8 +168,16 @@ def summary_rows(
         ("mean words per brief (*)", mean([r.words for r in ok])),
         ("mean sentences per brief (*)", mean([r.n_sentences for r in ok])),
         (
-            "mean conflicts per brief",
+            "mean conflicts stated per brief",
             f"{statistics.fmean([r.n_conflicts for r in ok]):.2f}" if ok else "n/a",
+        ),
+        (
+            "conflicts stated (briefs with one)",
+            f"{sum(r.n_conflicts for r in ok)} ({sum(1 for r in ok if r.n_conflicts)})",
+        ),
+        (
+            "soft conflicts kept as data",
+            f"{sum(r.n_soft for r in ok)}",
         ),
         ("seconds per cluster, mean", f"{statistics.fmean(seconds):.3f}" if seconds else "n/a"),
         ("seconds per cluster, p95", p95),
@@ -191,6 +217,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=None, help="write per-cluster results")
     parser.add_argument(
         "--samples", type=Path, default=DEFAULT_SAMPLES, help="Markdown of clusters 0 and 1"
+    )
+    parser.add_argument(
+        "--conflicts", type=Path, default=None, help="write every stated conflict with evidence"
     )
     return parser.parse_args(argv)
 
@@ -233,6 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dumps([r.to_json() for r in results], indent=1) + "\n", encoding="utf-8"
         )
         print(f"per-cluster results: {args.json}")
+    if args.conflicts is not None:
+        stated = [c for r in results for c in r.stated]
+        args.conflicts.write_text(json.dumps(stated, indent=1) + "\n", encoding="utf-8")
+        print(f"stated conflicts with evidence: {args.conflicts}")
     uncited = sum(r.uncited for r in results)
     return 1 if failures or uncited else 0
 

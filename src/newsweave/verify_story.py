@@ -8,6 +8,7 @@ is prepared once per brief from what the analysis already holds (sentences, vect
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -173,6 +174,8 @@ class StoryVerifier:
                 continue
             if not (is_candidate(a.sentences[i].text) and is_candidate(a.sentences[j].text)):
                 continue  # a fragment cannot be quoted as one side of a disagreement
+            if _excerpt(a.sentences[i].text, a.sentences[j].text):
+                continue  # a quotation and its own shorter version say the same thing
             if denial(self.text(i), self.text(j)) is None:
                 continue
             conflict = self._claim_conflict(i, j, claim_of)
@@ -219,6 +222,16 @@ class StoryVerifier:
             sentence.text, self.analysis.report(sentence.report_id).published
         )
         return text.rstrip().rstrip(".")
+
+
+_QUOTED = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
+
+
+def _excerpt(a: str, b: str) -> bool:
+    """Whether one sentence's quotation is contained in the other's."""
+    quotes_a = [" ".join(q.lower().split()) for q in _QUOTED.findall(a)]
+    quotes_b = [" ".join(q.lower().split()) for q in _QUOTED.findall(b)]
+    return any(x.strip(" .,") in y or y.strip(" .,") in x for x in quotes_a for y in quotes_b)
 
 
 def brief_verifier(embedder: Embedder | None) -> Verifier:

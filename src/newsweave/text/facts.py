@@ -113,6 +113,11 @@ _NOT_NOUNS = STOP_WORDS | {
 _EVENT_NOUNS = frozenset(
     "deaths fatalities injuries arrests detentions cancellations cancelations lives".split()
 )
+# Irregular past tenses: a verb after the counted noun ends its phrase ("6.2 quake struck").
+_PAST_VERBS = frozenset(
+    "struck hit held met took made broke won lost gave went came began fell rose shot left sent "
+    "fled found kept led ran sold spent stood brought fought hurt cut put set said told".split()
+)
 # Words before a number that make it part of a name: "Interstate 35", "Category 4".
 _DETERMINERS = frozenset("the a an this that these those its their his her our".split())
 _PLURAL = {"men": "man", "women": "woman", "children": "child", "people": "person",
@@ -259,7 +264,7 @@ def _noun_phrase(tokens: list[_Tok], k: int) -> tuple[list[str], int]:
     j = k
     while j < len(tokens) and len(words) < 3:
         t = tokens[j]
-        if not t.text[0].isalpha() or t.low in _NOT_NOUNS:
+        if not t.text[0].isalpha() or t.low in _NOT_NOUNS or t.low in _PAST_VERBS:
             break
         if t.low in EVENTS and t.low not in _EVENT_NOUNS:
             break
@@ -272,6 +277,8 @@ def _noun_phrase(tokens: list[_Tok], k: int) -> tuple[list[str], int]:
             break  # "12 people Tuesday": a name after the noun starts something else
         words.append(t.text)
         j += 1
+        if t.text.islower() and t.low.endswith("s") and not t.low.endswith("ss") and len(t.low) > 3:
+            break  # a plural ends the phrase: "37 million albums worldwide"
     return words, j
 
 
@@ -404,14 +411,17 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
                 precision *= factor
                 noun, j2 = _noun_phrase(tokens, j)
                 what = frozenset(stem(w) for w in noun[-1:])
+                text_end = tokens[j2 - 1].end if noun else text_end
                 j = j2
             elif parts[0] == "time":  # "a 16-time Grammy nominee": 16 nominations
                 noun, j = _noun_phrase(tokens, j)
                 what = frozenset(stem(w) for w in noun)
+                text_end = tokens[j - 1].end if noun else text_end
             else:  # "a 30-car pileup": the size of the pileup, counted in cars
                 noun, j = _noun_phrase(tokens, j)
                 what = frozenset(stem(w) for w in noun[-1:]) or frozenset({stem(parts[-1])})
                 unit = "size"
+                text_end = tokens[j - 1].end if noun else text_end
         elif unit == "count" and (whole := re.match(r"\s+of\s+(?:the\s+)?\d", sentence[end:])):
             # "157 of 338 seats": the part is counted in the whole's noun; the whole is not read.
             at = end + whole.end() - 1
@@ -436,15 +446,13 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             what = frozenset(stem(w) for w in noun if not w.lower().endswith(("ed", "ing")))
             nouns = [w.lower() for w in noun]
             event_noun = next((EVENTS[w] for w in nouns if w in _EVENT_NOUNS), "")
+        before = [t.low for t in tokens[max(0, k_first - 2) : k_first]]
+        if "magnitude" in before or unit == "magnitude":
+            unit, what = "magnitude", frozenset()  # the quake's magnitude, whatever it is called
         if unit == "count" and match.group("word") and not what:
             continue  # "one said", "two of them": a bare word number is not a fact
-        if unit == "count" and not what:
-            # "magnitude 6.2", "a 6.2-magnitude quake" read above; "sentenced to 12"
-            before = [t.low for t in tokens[max(0, k_first - 2) : k_first]]
-            if "magnitude" in before:
-                unit = "magnitude"
-            elif not scale:
-                continue  # a bare number; "a revised 6.9 million" is kept, keyed by its context
+        if unit == "count" and not what and not scale:
+            continue  # a bare number; "a revised 6.9 million" is kept, keyed by its context
         of = _of_head(tokens, j)
         event = (event_noun or _event(tokens, k_first, j)) if unit == "count" else ""
         first = q_start if q_start is not None else begin
