@@ -126,6 +126,9 @@ class _Story:
         places_b = {str(f.value) for f in self.facts[b.row] if f.kind == "place"}
         if not places_a or not places_b:
             return False
+        if a.kind == "number":
+            # A count for a city is part of a count for its country: not the same figure.
+            return not places_a & places_b
         return not any(_same_place(x, y) for x in places_a for y in places_b)
 
 

@@ -113,6 +113,16 @@ _NOT_NOUNS = STOP_WORDS | {
 _EVENT_NOUNS = frozenset(
     "deaths fatalities injuries arrests detentions cancellations cancelations lives".split()
 )
+# "157 of 338 seats", "three of the eight charges", "nine out of 10 winners": a part and its whole.
+_PART_OF = re.compile(
+    r"\s+(?:out\s+)?of\s+(?:the\s+)?(?=\d|(?:two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|twenty|thirty|forty|fifty)\b)",
+    re.IGNORECASE,
+)
+_PERSON_NOUNS = frozenset(
+    "girl boy man woman child son daughter baby student person victim suspect mother father "
+    "brother sister teen teenager driver resident".split()
+)
 # Irregular past tenses: a verb after the counted noun ends its phrase ("6.2 quake struck").
 _PAST_VERBS = frozenset(
     "struck hit held met took made broke won lost gave went came began fell rose shot left sent "
@@ -422,9 +432,9 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
                 what = frozenset(stem(w) for w in noun[-1:]) or frozenset({stem(parts[-1])})
                 unit = "size"
                 text_end = tokens[j - 1].end if noun else text_end
-        elif unit == "count" and (whole := re.match(r"\s+of\s+(?:the\s+)?\d", sentence[end:])):
+        elif unit == "count" and (whole := _PART_OF.match(sentence[end:])):
             # "157 of 338 seats": the part is counted in the whole's noun; the whole is not read.
-            at = end + whole.end() - 1
+            at = end + whole.end()
             k_whole = next((k for k, t in enumerate(tokens) if t.start >= at), len(tokens))
             noun, j = _noun_phrase(tokens, k_whole + 1)
             what = frozenset(stem(w) for w in noun if not w.lower().endswith(("ed", "ing")))
@@ -549,10 +559,11 @@ def _years_and_things(sentence: str, row: int, report_id: str) -> list[Fact]:
     """Ages of things ('a 151-year-old treaty') and 'since 2008' years."""
     facts = []
     for m in re.finditer(
-        r"\b(?P<num>\d{1,4})-year-old\s+(?:[A-Z][a-z]+\s+){0,2}(?:[a-z]+\s+)?(?P<noun>[a-z]+)\b"
-        r"(?!\s+[a-z]+(?:s|ed)\b)",
+        r"\b(?P<num>\d{1,4})-year-old\s+(?:[a-z]+\s+)?(?P<noun>[a-z]+)\b(?!\s+[a-z]+(?:s|ed)\b)",
         sentence,
     ):
+        if m.group("noun") in _PERSON_NOUNS or m.group("noun") in STOP_WORDS:
+            continue  # "an 11-year-old girl": a person, and stories have several
         facts.append(
             Fact(
                 "number",
@@ -614,6 +625,9 @@ def _dates(
                 value = date(year, month, day).isoformat() if year else f"--{month:02d}-{day:02d}"
             except ValueError:
                 continue
+        before = sentence[: m.start()].split()[-2:]
+        if any(w.lower().strip(",") in _REPORTING for w in before):
+            continue  # "police confirmed Wednesday": when it was said, not when it happened
         k = next((i for i, t in enumerate(tokens) if t.start >= m.start()), len(tokens))
         around = sentence[max(0, m.start() - 12) : m.end() + 12]
         tod = _TIME_OF_DAY.search(around)
