@@ -23,7 +23,7 @@ import numpy as np
 
 from newsweave.records import ConflictStrength, Report, Sentence
 from newsweave.text.dates import WEEKDAYS, format_date
-from newsweave.text.facts import Fact, extract_facts, stem
+from newsweave.text.facts import EVENTS, Fact, extract_facts, stem
 from newsweave.text.slots import geonames
 from newsweave.text.words import WORD
 
@@ -36,6 +36,10 @@ MAX_RATIO = 3.0
 MAX_RATIO_EVENT = 5.0
 # Sentences shorter than this are headlines, captions or fragments: not compared.
 MIN_WORDS = 6
+# Counted nouns that say nothing about who: a count of them needs a close sentence.
+GENERIC = frozenset({"person", "man", "woman", "child", "people", "member", "other"})
+# Event classes that name what happened to the counted ("dead", "injured", ...): a key.
+EVENT_CLASSES = frozenset(EVENTS.values())
 _REPORTING = frozenset(
     "said says told reported announced added noted stated according confirmed explained".split()
 )
@@ -44,6 +48,9 @@ _PAST_IRREGULAR = frozenset(
     "sent fled found kept led ran sold spent stood brought fought".split()
 )
 _QUOTE = re.compile(r"[\"“”]")
+_FUTURE = re.compile(
+    r"\b(?:will|would|shall|is to|are to|going to|plans? to|scheduled|expected to|due to)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,7 @@ class _Story:
             return False
         if a.kind == "number":
             # A count for a city is part of a count for its country: not the same figure.
-            return not places_a & places_b
+            return places_a != places_b
         return not any(_same_place(x, y) for x in places_a for y in places_b)
 
 
@@ -156,6 +163,10 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         verbs_b = _verbs(b, _window(story.text(b), b.text))
         if verbs_a and verbs_b and not verbs_a & verbs_b:
             return False  # "met in ... on Tuesday" and "returned ... on Thursday"
+        future_a = _FUTURE.search(story.text(a)) is not None
+        future_b = _FUTURE.search(story.text(b)) is not None
+        if future_a != future_b:
+            return False  # "gave ... on Wednesday" and "will meet ... on Friday"
         return sim >= story.align and context >= CONTEXT_BARE
     # Numbers: what is counted, what happened to it, of what, when, where, and said as fact.
     if a.event and b.event and a.event != b.event:
@@ -178,14 +189,17 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         shared = a.what & b.what
         if not shared:
             return False
-        # A modifier one report gives ("Chinese passengers") must be one the other uses too.
-        if not (a.what - b.what) <= story.report_stems(b.report_id):
+        # A modifier one report gives ("Chinese passengers") must be in the other's sentence.
+        if not (a.what - b.what) <= _sentence_stems(story.text(b)):
             return False
-        if not (b.what - a.what) <= story.report_stems(a.report_id):
+        if not (b.what - a.what) <= _sentence_stems(story.text(a)):
             return False
-        if len(shared) >= 2 or (a.event and a.event == b.event) or (a.of and a.of == b.of):
+        known_event = a.event in EVENT_CLASSES and a.event == b.event
+        if len(shared) >= 2 or known_event or (a.of and a.of == b.of):
             # A specific key: its sentences need only be about the same story.
             return sim >= story.related / 2 or context >= CONTEXT_KEYED
+        if shared <= GENERIC:  # "two men", "12 people": only close sentences say who
+            return sim >= story.align and context >= CONTEXT_KEYED
         return (sim >= story.related and context >= CONTEXT_KEYED) or context >= CONTEXT_BARE
     return sim >= story.align and context >= CONTEXT_BARE
 
@@ -223,6 +237,10 @@ def _rounded(fact: Fact) -> bool:
 def compare(a: Fact, b: Fact) -> str:
     """'same', 'soft' or 'hard': whether two values of one fact agree, nearly, or not at all."""
     if a.kind in ("number", "age"):
+        for low, other in ((a, b), (b, a)):
+            # "at least 10" and "20": the bound holds; at most a soft difference.
+            if low.qualifier == "least" and not other.qualifier and other.value > low.value:  # type: ignore[operator]
+                return "soft"
         (lo_a, hi_a), (lo_b, hi_b) = _interval(a, False), _interval(b, False)
         if lo_a <= hi_b and lo_b <= hi_a:
             return "same" if a.value == b.value or a.kind == "age" else "soft"
@@ -464,11 +482,17 @@ def _report_agrees(
     if fact.kind != "number":
         return False
     for row in {o.row for o in others}:
-        parts = [f for f in story.facts[row] if f.kind == "number" and f.unit == fact.unit]
-        if len(parts) > 1:
-            total = sum(float(p.value) for p in parts)  # type: ignore[arg-type]
-            if abs(total - float(fact.value)) <= max(fact.precision, 1e-9) / 2:  # type: ignore[arg-type]
-                return True
+        parts = [
+            float(f.value) for f in story.facts[row] if f.kind == "number" and f.unit == fact.unit
+        ]  # type: ignore[arg-type]
+        # A whole and its part: "20 dead, including the three gunmen" agrees with "17 killed".
+        pairs = [abs(x - y) for i, x in enumerate(parts) for y in parts[i + 1 :]]
+        near = max(fact.precision, 1e-9) / 2
+        if len(parts) > 1 and any(
+            abs(v - float(fact.value)) <= near  # type: ignore[arg-type]
+            for v in (sum(parts), *pairs)
+        ):
+            return True
     return False
 
 

@@ -115,10 +115,12 @@ _EVENT_NOUNS = frozenset(
 )
 # "157 of 338 seats", "three of the eight charges", "nine out of 10 winners": a part and its whole.
 _PART_OF = re.compile(
-    r"\s+(?:out\s+)?of\s+(?:the\s+)?(?=\d|(?:two|three|four|five|six|seven|eight|nine|ten|"
+    r"\s+of\s+(?:the\s+)?(?=\d|(?:two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|twenty|thirty|forty|fifty)\b)",
     re.IGNORECASE,
 )
+# Words before a place that say where something happened ("killed across Syria").
+_WHERE = frozenset({"in", "at", "from", "near", "outside", "inside", "across", "throughout"})
 _PERSON_NOUNS = frozenset(
     "girl boy man woman child son daughter baby student person victim suspect mother father "
     "brother sister teen teenager driver resident".split()
@@ -228,7 +230,7 @@ _NUMBER_START = re.compile(
     r"|(?P<word>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|"
     r"four|five|six|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|dozen)\b"
-    r"(?:\s(?P<wscale>hundred|thousand|million|billion|trillion)\b)?(?P<wpct>\s+percent\b)?",
+    r"(?:\s(?P<dozen>dozen)\b)?(?:\s(?P<wscale>hundred|thousand|million|billion|trillion)\b)?(?P<wpct>\s+percent\b)?",
     re.IGNORECASE,
 )
 _AGE_AFTER_NAME = re.compile(
@@ -259,11 +261,17 @@ def _content_stems(tokens: list[_Tok], lo: int, hi: int, skip: set[int]) -> froz
 
 def _clause_bounds(tokens: list[_Tok], k: int) -> tuple[int, int]:
     """Token range of the clause around token k (between ; : — or sentence ends)."""
+
+    def ends(i: int) -> bool:
+        if tokens[i].text == ":":  # "21:58" is a time, not a clause break
+            return not (0 < i < len(tokens) - 1 and tokens[i - 1].text.isdigit())
+        return tokens[i].text in (";", "—", "–")
+
     lo = k
-    while lo > 0 and tokens[lo - 1].text not in (";", ":", "—", "–"):
+    while lo > 0 and not ends(lo - 1):
         lo -= 1
     hi = k
-    while hi < len(tokens) and tokens[hi].text not in (";", ":", "—", "–"):
+    while hi < len(tokens) and not ends(hi):
         hi += 1
     return lo, hi
 
@@ -274,6 +282,15 @@ def _noun_phrase(tokens: list[_Tok], k: int) -> tuple[list[str], int]:
     j = k
     while j < len(tokens) and len(words) < 3:
         t = tokens[j]
+        if (
+            t.low == "and"
+            and words
+            and all(w[0].isupper() for w in words)
+            and j + 1 < len(tokens)
+            and tokens[j + 1].text[:1].isupper()
+        ):
+            j += 1  # "21 Russian and Ukrainian officials": both describe one noun
+            continue
         if not t.text[0].isalpha() or t.low in _NOT_NOUNS or t.low in _PAST_VERBS:
             break
         if t.low in EVENTS and t.low not in _EVENT_NOUNS:
@@ -351,6 +368,8 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
         if match.group("word"):
             raw = match.group("word")
             value = _word_number(raw)
+            if value is not None and match.group("dozen"):
+                value *= 12  # "two dozen officials"
             scale = match.group("wscale")
             precision = 1.0
             pct = bool(match.group("wpct"))
@@ -432,6 +451,10 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
                 what = frozenset(stem(w) for w in noun[-1:]) or frozenset({stem(parts[-1])})
                 unit = "size"
                 text_end = tokens[j - 1].end if noun else text_end
+        elif unit == "count" and re.match(r"\s+out\s+of\s", sentence[end:]):
+            rate = re.match(r"\s+out\s+of\s+\S+", sentence[end:])
+            skip_whole.add(end + rate.end() - len(rate.group(0).split()[-1]) if rate else -1)
+            continue  # "nine out of 10 winners": a rate, not a count
         elif unit == "count" and (whole := _PART_OF.match(sentence[end:])):
             # "157 of 338 seats": the part is counted in the whole's noun; the whole is not read.
             at = end + whole.end()
@@ -461,10 +484,21 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             unit, what = "magnitude", frozenset()  # the quake's magnitude, whatever it is called
         if unit == "count" and match.group("word") and not what:
             continue  # "one said", "two of them": a bare word number is not a fact
+        event = (event_noun or _event(tokens, k_first, j)) if unit == "count" else ""
+        if (
+            unit == "count"
+            and not what
+            and event in RUNNING_EVENTS
+            and not re.search(r"\b(?:at|aged?)\s+$", sentence[:begin], re.IGNORECASE)
+        ):
+            what = frozenset(
+                {"person"}
+            )  # "48 injured", "killed 12": people ("dead at 41" is an age)
         if unit == "count" and not what and not scale:
             continue  # a bare number; "a revised 6.9 million" is kept, keyed by its context
+        if j < len(tokens) and tokens[j].low in ("per", "each", "every", "apiece"):
+            continue  # "five children per woman": a rate, not a count of this story
         of = _of_head(tokens, j)
-        event = (event_noun or _event(tokens, k_first, j)) if unit == "count" else ""
         first = q_start if q_start is not None else begin
         lo, hi = _clause_bounds(tokens, k_first)
         clause_lo = tokens[lo].start if lo < len(tokens) else 0
@@ -650,7 +684,7 @@ def _dates(
 def _places(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> list[Fact]:
     """Places where something happened, from the gazetteer ('met in Bishkek')."""
     facts = []
-    slots = places(sentence)
+    slots = places(sentence, _WHERE)
     merged = []
     for slot in slots:
         # "Dushanbe, Tajikistan": the appositive names the same place, written in full.

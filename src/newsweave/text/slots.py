@@ -245,7 +245,7 @@ def agree(a: Iterable[Slot], b: Iterable[Slot]) -> bool:
     return any(same_value(x, y) for x in a for y in b)
 
 
-def places(sentence: str) -> list[Slot]:
+def places(sentence: str, locative_words: frozenset[str] = _LOCATIVE) -> list[Slot]:
     """Places named where something happened: 'in Bishkek', 'at Dushanbe, Tajikistan'."""
     known = gazetteer()
     slots: list[Slot] = []
@@ -253,7 +253,7 @@ def places(sentence: str) -> list[Slot]:
         before = sentence[: match.start()].split()
         prev = before[-1].lower().strip(",") if before else ""
         prev2 = before[-2].lower() if len(before) > 1 else ""
-        locative = prev in _LOCATIVE or (prev == "the" and prev2 in _LOCATIVE)
+        locative = prev in locative_words or (prev == "the" and prev2 in locative_words)
         # An appositive after a place ("Bishkek, Kyrgyzstan") is locative too.
         appositive = (
             bool(slots)
