@@ -109,6 +109,7 @@ class _Story:
     align: float  # the embedder's cosine for one claim
     facts: Sequence[Sequence[Fact]] = ()  # by row
     _stems: dict[str, set[str]] = field(default_factory=dict)
+    _rows: dict[str, list[int]] = field(default_factory=dict)
 
     def sim(self, a: Fact, b: Fact) -> float:
         return float(self.embeddings[a.row] @ self.embeddings[b.row])
@@ -126,6 +127,28 @@ class _Story:
                 for w in WORD.findall(s.text.lower())
             }
         return self._stems[report_id]
+
+    def recurring(self, a: Fact, b: Fact) -> bool:
+        """Whether each report gives one value for this key, and one of them gives it twice."""
+        counts = []
+        for fact in (a, b):
+            same_key = [
+                f
+                for row in self.rows_of(fact.report_id)
+                for f in self.facts[row]
+                if f.unit == fact.unit and f.what == fact.what
+            ]
+            if not all(compatible(f, fact) for f in same_key):
+                return False
+            counts.append(len(same_key))
+        return max(counts) >= 2
+
+    def rows_of(self, report_id: str) -> list[int]:
+        """The rows of a report's sentences."""
+        if not self._rows:
+            for row, sentence in enumerate(self.sentences):
+                self._rows.setdefault(sentence.report_id, []).append(row)
+        return self._rows.get(report_id, [])
 
     def elsewhere(self, a: Fact, b: Fact) -> bool:
         """Whether the two sentences say where, and name places that cannot be the same."""
@@ -200,6 +223,10 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
             return sim >= story.related / 2 or context >= CONTEXT_KEYED
         if shared <= GENERIC:  # "two men", "12 people": only close sentences say who
             return sim >= story.align and context >= CONTEXT_KEYED
+        if a.what == b.what and story.recurring(a, b):
+            # A figure a report repeats, never varying ("a 25-vehicle pileup" four times), is
+            # one of the story's key facts: the other report's one figure for it is the same.
+            return sim >= story.related / 2 or context >= CONTEXT_KEYED
         return (sim >= story.related and context >= CONTEXT_KEYED) or context >= CONTEXT_BARE
     return sim >= story.align and context >= CONTEXT_BARE
 
@@ -232,6 +259,14 @@ def _interval(fact: Fact, loose: bool) -> tuple[float, float]:
 def _rounded(fact: Fact) -> bool:
     """Amounts written with a scale word ('6.9 million') are rounded at their last digit."""
     return bool(re.search(r"million|billion|trillion|thousand|\d(?:m|bn|k)\b", fact.text, re.I))
+
+
+def compatible(a: Fact, b: Fact) -> bool:
+    """Whether two values of one fact can both be true as written ("779" and "more than 750")."""
+    if a.kind in ("number", "age"):
+        (lo_a, hi_a), (lo_b, hi_b) = _interval(a, False), _interval(b, False)
+        return lo_a <= hi_b and lo_b <= hi_a
+    return compare(a, b) == "same"
 
 
 def compare(a: Fact, b: Fact) -> str:
@@ -477,7 +512,10 @@ def _report_agrees(
     "2.5 million doses with Mexico and 1.5 million with Canada" agrees with "4 million doses".
     """
     others = [o for o in matched.get(fact, []) if o.report_id == report_id]
-    if any(compare(fact, other) == "same" for other in others):
+    # A report's exact figure is what it says; its looser bounds ("more than 750") do not
+    # make it agree with a figure its exact one contradicts.
+    exact = [o for o in others if not o.qualifier] or others
+    if any(compatible(fact, other) for other in exact):
         return True
     if fact.kind != "number":
         return False
@@ -513,7 +551,7 @@ def _members(
             members.append(candidate)
             continue
         for m in (a, b):
-            if compare(candidate, m) == "same" and (
+            if compatible(candidate, m) and (
                 m in linked
                 or story.sim(candidate, m) >= story.related
                 or candidate.report_id == m.report_id  # its own report's other wording
@@ -533,7 +571,7 @@ def _conflict(members: list[Fact], story: _Story) -> StoryConflict | None:
         known = per_report.get(fact.report_id)
         if known is None:
             per_report[fact.report_id] = fact
-        elif compare(known, fact) != "same":
+        elif not compatible(known, fact):
             ambiguous.add(fact.report_id)
     facts = [f for r, f in per_report.items() if r not in ambiguous]
     running = bool(facts) and all(f.running for f in facts)
@@ -541,7 +579,7 @@ def _conflict(members: list[Fact], story: _Story) -> StoryConflict | None:
     sides: list[list[Fact]] = []
     for fact in facts:
         for side in sides:
-            if compare(side[0], fact) == "same":
+            if compatible(side[0], fact):
                 side.append(fact)
                 break
         else:
