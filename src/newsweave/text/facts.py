@@ -614,6 +614,19 @@ def _years_and_things(sentence: str, row: int, report_id: str) -> list[Fact]:
     for m in re.finditer(r"\bsince\s+(?P<year>(?:18|19|20)\d\d)\b(?!\s*[-–])", sentence):
         tokens = _tokens(sentence)
         k = next(i for i, t in enumerate(tokens) if t.start >= m.start("year"))
+        # What has lasted since then: the nearest noun before "since" ("the port authority").
+        head = next(
+            (
+                t.text
+                for t in reversed(tokens[max(0, k - 5) : k - 1])
+                if t.text[0].isalpha()
+                and t.low not in _NOT_NOUNS
+                and not t.low.endswith(("ed", "ing"))
+                and t.low not in _PAST_VERBS
+                and len(t.text) > 3
+            ),
+            "",
+        )
         facts.append(
             Fact(
                 "number",
@@ -622,7 +635,7 @@ def _years_and_things(sentence: str, row: int, report_id: str) -> list[Fact]:
                 "since",
                 float(m.group("year")),
                 m.group(0),
-                what=frozenset({"since"}),
+                what=frozenset({stem(head)}) if head else frozenset(),
                 context=_content_stems(tokens, k - _CONTEXT, k + _CONTEXT, {k}),
             )
         )
