@@ -130,18 +130,22 @@ class _Story:
 
     def recurring(self, a: Fact, b: Fact) -> bool:
         """Whether each report gives one value for this key, and one of them gives it twice."""
-        counts = []
-        for fact in (a, b):
-            same_key = [
-                f
-                for row in self.rows_of(fact.report_id)
-                for f in self.facts[row]
-                if f.unit == fact.unit and f.what == fact.what
-            ]
-            if not all(compatible(f, fact) for f in same_key):
-                return False
-            counts.append(len(same_key))
-        return max(counts) >= 2
+        if self.varies(a) or self.varies(b):
+            return False
+        return max(len(self.same_key(a)), len(self.same_key(b))) >= 2
+
+    def same_key(self, fact: Fact) -> list[Fact]:
+        """The facts of the fact's report with its unit and counted noun."""
+        return [
+            f
+            for row in self.rows_of(fact.report_id)
+            for f in self.facts[row]
+            if f.unit == fact.unit and f.what == fact.what
+        ]
+
+    def varies(self, fact: Fact) -> bool:
+        """Whether the fact's report gives incompatible values for this key."""
+        return not all(compatible(f, fact) for f in self.same_key(fact))
 
     def rows_of(self, report_id: str) -> list[int]:
         """The rows of a report's sentences."""
@@ -222,6 +226,11 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
             # A specific key: its sentences need only be about the same story.
             return sim >= story.related / 2 or context >= CONTEXT_KEYED
         if shared <= GENERIC:  # "two men", "12 people": only close sentences say who
+            return sim >= story.align and context >= CONTEXT_KEYED
+        if story.varies(a) or story.varies(b):
+            # A report that counts this thing differently in two places counts several
+            # groups of it ("two journalists" evacuated, "three" missing): only a close
+            # sentence of the other report can be about the same group.
             return sim >= story.align and context >= CONTEXT_KEYED
         if a.what == b.what and story.recurring(a, b):
             # A figure a report repeats, never varying ("a 25-vehicle pileup" four times), is
@@ -589,9 +598,16 @@ def _conflict(members: list[Fact], story: _Story) -> StoryConflict | None:
     if len(sides) < 2:
         sides = [[f] for f in superseded] + sides
         running = True
+    order = ("same", "soft", "hard").index
+    # Two sides are as far apart as their closest forms: "$500,000" and "about $500,000" on
+    # one side against "about $1 million" is only a soft difference.
     worst = max(
-        (compare(x[0], y[0]) for i, x in enumerate(sides) for y in sides[i + 1 :]),
-        key=("same", "soft", "hard").index,
+        (
+            min((compare(p, q) for p in x for q in y), key=order)
+            for i, x in enumerate(sides)
+            for y in sides[i + 1 :]
+        ),
+        key=order,
         default="same",
     )
     if worst == "same":

@@ -408,6 +408,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             continue  # "one of", "a few" and other non-values
         unit, what, of, owner, text_end = "count", frozenset(), "", "", end
         event_noun = ""
+        part = False  # "four of five charges": a part, compared only with parts
         ordinal = bool(match.group("ord"))
         currency = _CURRENCY.get(match.group("cur") or "")
         if (
@@ -462,6 +463,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             noun, j = _noun_phrase(tokens, k_whole + 1)
             what = frozenset(stem(w) for w in noun if not w.lower().endswith(("ed", "ing")))
             skip_whole.add(at)
+            part = True
         elif unit == "count":
             noun, j = _noun_phrase(tokens, k_after)
             if noun:
@@ -498,7 +500,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             continue  # a bare number; "a revised 6.9 million" is kept, keyed by its context
         if j < len(tokens) and tokens[j].low in ("per", "each", "every", "apiece"):
             continue  # "five children per woman": a rate, not a count of this story
-        of = _of_head(tokens, j)
+        of = "part of a whole" if part else _of_head(tokens, j)
         first = q_start if q_start is not None else begin
         lo, hi = _clause_bounds(tokens, k_first)
         clause_lo = tokens[lo].start if lo < len(tokens) else 0
