@@ -237,6 +237,11 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
             # one of the story's key facts: the other report's one figure for it is the same.
             return sim >= story.related / 2 or context >= CONTEXT_KEYED
         return (sim >= story.related and context >= CONTEXT_KEYED) or context >= CONTEXT_BARE
+    if a.unit in _MEASURE_UNITS:
+        # "two months" and "three months": a measure is named by the words around it.
+        return (sim >= story.related and context >= CONTEXT_BARE) or (
+            sim >= story.align and context >= CONTEXT_KEYED
+        )
     return sim >= story.align and context >= CONTEXT_BARE
 
 
@@ -412,11 +417,16 @@ def _about(facts: Sequence[Fact]) -> str:
     if len(events) == 1 and first.unit == "count":
         event = events.pop()
         return _EVENT_ABOUT.get(event, f"the number {event}")
+    aged = re.match(r"^[\d,.]+-year-old\s+(?P<noun>.+)$", first.text)
+    if aged:  # "a 151-year-old treaty": the age of the treaty
+        return f"the age of the {aged.group('noun')}"
     compound = re.match(r"^[\d,.]+-[a-z-]+\s+(?P<noun>.+)$", first.text)
     if compound and first.unit in _DIMENSION:  # "a 48-hour strike": the length of the strike
         return f"the {_DIMENSION[first.unit]} of the {compound.group('noun')}"
-    if first.unit in _MEASURE_UNITS:  # "every three months": the number of months
+    if first.unit in _MEASURE_UNITS and " " in first.text:  # "every three months"
         return f"the number of {first.text.split()[-1]}"
+    if first.unit in _DIMENSION:  # "the 8,027-meter mountain"
+        return f"the {_DIMENSION[first.unit]}"
     if first.unit in _UNIT_ABOUT:
         return _UNIT_ABOUT[first.unit]
     if first.unit == "ordinal":

@@ -403,6 +403,12 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             prev = tokens[k_first - 1].text
             if prev[0].isupper() and prev.lower() not in _DETERMINERS | _NOT_NOUNS:
                 continue  # part of a name: "Interstate 35", "Category 4", "Area 51"
+        if re.search(r"\b(?:between|from)\s+\$?$", sentence[:begin], re.IGNORECASE):
+            # "between 50,000 and 100,000 years", "from 2m to 15m": a range, not two values.
+            other = re.match(r"[^,;.]{0,40}?\b(?:and|to)\s+\$?(?=\d)", sentence[end:])
+            if other:
+                skip_whole.add(end + other.end())
+            continue
         qualifier, q_start = _qualifier(sentence, begin)
         if qualifier is None:
             continue  # "one of", "a few" and other non-values
@@ -595,7 +601,9 @@ def _years_and_things(sentence: str, row: int, report_id: str) -> list[Fact]:
     """Ages of things ('a 151-year-old treaty') and 'since 2008' years."""
     facts = []
     for m in re.finditer(
-        r"\b(?P<num>\d{1,4})-year-old\s+(?:[a-z]+\s+)?(?P<noun>[a-z]+)\b(?!\s+[a-z]+(?:s|ed)\b)",
+        # An adjective may be capitalised ("a 151-year-old Indian treaty"); two capitalised
+        # words are a name ("7-year-old Liliana Hernandez"), read as an age instead.
+        r"\b(?P<num>\d{1,4})-year-old\s+(?:(?:[A-Z][a-z]+|[a-z]+)\s+)?(?P<noun>[a-z]+)\b",
         sentence,
     ):
         if m.group("noun") in _PERSON_NOUNS or m.group("noun") in STOP_WORDS:
@@ -607,7 +615,7 @@ def _years_and_things(sentence: str, row: int, report_id: str) -> list[Fact]:
                 report_id,
                 "duration",
                 float(m.group("num")) * 365.25,
-                f"{m.group('num')}-year-old",
+                m.group(0),
                 precision=365.25,
                 what=frozenset({stem(m.group("noun"))}),
                 context=frozenset({stem(m.group("noun"))}),
