@@ -243,3 +243,32 @@ def test_ages_are_keyed_by_person() -> None:
     )
     ages = {f.owner: f.value for f in facts if f.kind == "age"}
     assert ages == {"Dana Marsh": 28.0, "Lee Ortiz": 31.0}
+
+
+def test_soft_differences_are_data_and_shown_apart(settings: Settings, embedder: Embedder) -> None:
+    from newsweave.render import render
+
+    brief = _brief(
+        {
+            "Metro Line": (
+                "Police detained more than 1,000 protesters in the capital on Saturday during a "
+                "march against the new election law, a monitoring group said."
+            ),
+            "City Desk": (
+                "Nearly 1,400 protesters were detained in the capital on Saturday as thousands "
+                "rallied against changes to how elections are run, according to monitors."
+            ),
+        },
+        settings,
+        embedder,
+    )
+    [soft] = brief.conflicts
+    assert soft.strength == "soft" and _values(soft) == {
+        "more than 1,000 protesters",
+        "nearly 1,400 protesters",
+    }
+    assert not any(s.role == "conflict" for s in brief.body)
+    assert "disagree" not in brief.analysis[-1].text
+    page = render(brief, "html")
+    assert "a small difference: rounding or approximation" in page
+    assert '<blockquote class="evidence">Nearly 1,400 protesters were detained' in page

@@ -125,6 +125,12 @@ def test_story_page_has_brief_conflicts_timeline_sources_and_versions(client: Te
     assert "The location (place)" in panel
     assert "Dushanbe, Tajikistan[5]: Pamir Evening Standard" in panel
     assert "Bishkek[1, 2, 3, 4]: Silk Road Wire Service, Highland Courier" in panel
+    # Each side quotes the sentence that puts its reports there.
+    quotes = texts(doc, "#conflicts blockquote.evidence")
+    assert (
+        "The interior ministers of Pakistan and Iran met in Dushanbe, Tajikistan, this week for "
+        "talks on border security." in quotes
+    )
     # Timeline: every report, oldest first, who and when.
     heads = texts(doc, ".timeline-list .t-head")
     assert len(heads) == 5

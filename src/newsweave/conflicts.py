@@ -504,9 +504,7 @@ def find_story_conflicts(
     for _, a, b in seeds:
         if a in used or b in used:
             continue
-        if _report_agrees(a, b.report_id, matched, story) or _report_agrees(
-            b, a.report_id, matched, story
-        ):
+        if _report_agrees(a, b, matched, story) or _report_agrees(b, a, matched, story):
             continue  # the other report also gives this value somewhere: not a disagreement
         members = _members(a, b, matched, by_unit[(a.kind, a.unit)], story)
         conflict = _conflict(members, story)
@@ -524,17 +522,17 @@ def _comparable(a: Fact, b: Fact, story: _Story) -> bool:
 
 
 def _report_agrees(
-    fact: Fact, report_id: str, matched: dict[Fact, list[Fact]], story: _Story
+    fact: Fact, counterpart: Fact, matched: dict[Fact, list[Fact]], story: _Story
 ) -> bool:
     """Whether the report states a value of this fact compatible with it, or its parts.
 
     "2.5 million doses with Mexico and 1.5 million with Canada" agrees with "4 million doses".
     """
-    others = [o for o in matched.get(fact, []) if o.report_id == report_id]
+    others = [o for o in matched.get(fact, []) if o.report_id == counterpart.report_id]
     # A report's exact figure is what it says; its looser bounds ("more than 750") do not
     # make it agree with a figure its exact one contradicts.
     exact = [o for o in others if not o.qualifier] or others
-    if any(compatible(fact, other) for other in exact):
+    if any(compatible(fact, other) for other in exact if other is not counterpart):
         return True
     if fact.kind != "number":
         return False
@@ -598,7 +596,10 @@ def _conflict(members: list[Fact], story: _Story) -> StoryConflict | None:
     sides: list[list[Fact]] = []
     for fact in facts:
         for side in sides:
-            if compatible(side[0], fact):
+            # One side holds equal values; a report's own looser bound stays with its figure.
+            if compare(side[0], fact) == "same" or (
+                compatible(side[0], fact) and fact.report_id in {f.report_id for f in side}
+            ):
                 side.append(fact)
                 break
         else:

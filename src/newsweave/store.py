@@ -667,7 +667,12 @@ class Store:
             if isinstance(body, dict):
                 found = body.get("independent_sources")
                 independent = found if isinstance(found, int) else None
-                conflicts = bool(body.get("conflicts"))
+                # Soft differences (rounding, approximations) are data, not disagreements.
+                found_conflicts = body.get("conflicts")
+                conflicts = isinstance(found_conflicts, list) and any(
+                    isinstance(c, dict) and c.get("strength", "hard") == "hard"
+                    for c in found_conflicts
+                )
         return StoryRow(
             id=row["id"],
             title=row["title"],

@@ -149,16 +149,20 @@ def _conflicts(conflicts: tuple[Conflict, ...], valid: Container[int]) -> list[A
         {
             "kind": c.kind,
             "about": c.about,
+            "strength": c.strength,
+            "running": c.running,
             "sides": [
                 {
                     "value": v.value,
                     "cites": citations_html(v.citations, valid),
                     "independent": v.independent,
+                    "evidence": list(dict.fromkeys(v.evidence)),
                 }
                 for v in c.values
             ],
         }
-        for c in conflicts
+        # Disagreements first, then running figures, then soft differences.
+        for c in sorted(conflicts, key=lambda c: (c.strength != "hard", c.running))
     ]
 
 

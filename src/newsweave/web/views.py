@@ -115,6 +115,7 @@ class SideView:
     independent: int
     cites: tuple[Cite, ...]
     outlets: tuple[str, ...]
+    evidence: tuple[str, ...] = ()  # the sentences that state the value, as the reports wrote them
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class ConflictView:
     kind: str
     about: str
     sides: tuple[SideView, ...]
+    strength: str = "hard"  # "soft": approximations or rounding, shown apart
+    running: bool = False  # a figure that changed as reports came in
 
 
 @dataclass(frozen=True)
@@ -337,11 +340,15 @@ def brief_view(brief: Brief) -> BriefView:
                             sources[n].outlet for n in citation_numbers(v.citations) if n in sources
                         )
                     ),
+                    evidence=tuple(dict.fromkeys(v.evidence)),
                 )
                 for v in c.values
             ),
+            strength=c.strength,
+            running=c.running,
         )
-        for c in brief.conflicts
+        # Disagreements first, then running figures, then soft differences.
+        for c in sorted(brief.conflicts, key=lambda c: (c.strength != "hard", c.running))
     )
     return BriefView(
         headline=brief.headline,
