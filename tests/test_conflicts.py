@@ -8,6 +8,7 @@ import pytest
 
 from newsweave.config import Settings
 from newsweave.pipeline import make_brief
+from newsweave.render import render
 from newsweave.records import Brief, Conflict, Report
 from newsweave.text.embed import Embedder
 from newsweave.text.facts import extract_facts
@@ -193,10 +194,15 @@ def test_an_outlets_later_figure_supersedes_its_own_earlier_one(
     tolls = [c for c in brief.conflicts if c.about == "the death toll"]
     assert tolls and all(c.running for c in tolls)
     [toll] = tolls
-    assert [v.value for v in toll.values] == ["Three people", "Four people"]
-    line = next(s.text for s in brief.body if s.role == "conflict")
-    assert line.startswith("The death toll rose from Three people") or "rose from" in line
-    assert "differ" not in line
+    assert [v.value for v in toll.values] == ["three people", "four people"]
+    [line] = [s for s in brief.body if s.role in ("conflict", "update")]
+    assert line.role == "update"
+    assert line.text == (
+        "The death toll rose from three people [1] (May 9, 2026, 08:00 UTC) to four people "
+        "[2, 3] (May 9, 2026, 15:00 UTC) as reports came in."
+    )
+    assert "**Update:** The death toll rose" in render(brief, "md")
+    assert "disagree" not in brief.analysis[-1].text
 
 
 def test_compatible_values_are_not_stated(settings: Settings, embedder: Embedder) -> None:
@@ -246,8 +252,6 @@ def test_ages_are_keyed_by_person() -> None:
 
 
 def test_soft_differences_are_data_and_shown_apart(settings: Settings, embedder: Embedder) -> None:
-    from newsweave.render import render
-
     brief = _brief(
         {
             "Metro Line": (

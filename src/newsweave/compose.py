@@ -24,7 +24,7 @@ from newsweave.records import (
     Source,
     Support,
 )
-from newsweave.render import citation_marker
+from newsweave.render import citation_marker, format_timestamp
 from newsweave.salience import features, heuristic, load_model, story_stats
 from newsweave.text.dates import format_date, resolve_relative
 from newsweave.text.sentences import is_candidate, stands_alone
@@ -214,14 +214,19 @@ def _conflict_sentence(conflict: StoryConflict, analysis: Analysis, numbers: dic
     A running figure reads as a change in time order ("rose from three [1] to four [2]").
     """
     if conflict.running:
+        times = [
+            min((d for r in side.report_ids if (d := analysis.report(r).published)), default=None)
+            for side in conflict.sides
+        ]
+        # Within one day the time tells the figures apart; across days the date does.
+        one_day = len({t.date() for t in times if t is not None}) == 1
         steps = []
-        for side in conflict.sides:
+        for side, when in zip(conflict.sides, times, strict=True):
             cites = citation_marker([numbers[r] for r in side.report_ids])
-            dated = [analysis.report(r).published for r in side.report_ids]
-            when = min(d for d in dated if d is not None) if any(dated) else None
-            steps.append(
-                f"{side.value} {cites}" + (f" on {format_date(when.date())}" if when else "")
-            )
+            said = ""
+            if when is not None:
+                said = f" ({format_timestamp(when) if one_day else format_date(when.date())})"
+            steps.append(f"{side.value} {cites}{said}")
         first = conflict.sides[0].facts[0].value if conflict.sides[0].facts else 0
         last = conflict.sides[-1].facts[0].value if conflict.sides[-1].facts else 0
         verb = "rose" if float(last) >= float(first) else "changed"  # type: ignore[arg-type]
@@ -373,7 +378,7 @@ def _conflict_line(
     return BriefSentence(
         _conflict_sentence(conflict, analysis, numbers),
         tuple(sorted(cited)),
-        "conflict",
+        "update" if conflict.running else "conflict",
         _claim_of_row(analysis, conflict.row),
     )
 

@@ -47,6 +47,10 @@ _PAST_IRREGULAR = frozenset(
     "held met took made broke won lost gave went came began fell rose struck hit shot left "
     "sent fled found kept led ran sold spent stood brought fought".split()
 )
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve dozen twenty thirty forty "
+    "fifty sixty seventy eighty ninety".split()
+)
 _QUOTE = re.compile(r"[\"“”]")
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|is to|are to|going to|plans? to|scheduled|expected to|due to)\b", re.I
@@ -377,7 +381,10 @@ def _label(fact: Fact) -> str:
         if not value.startswith("--"):
             return format_date(date.fromisoformat(value))
         return fact.text
-    return fact.text[0].lower() + fact.text[1:] if fact.qualifier else fact.text
+    first = fact.text.split(" ", 1)[0].lower()
+    if fact.qualifier or first in _NUMBER_WORDS:  # "Three people" opening its sentence
+        return fact.text[0].lower() + fact.text[1:]
+    return fact.text
 
 
 _EVENT_ABOUT = {
@@ -625,9 +632,14 @@ def _conflict(members: list[Fact], story: _Story) -> StoryConflict | None:
         return None
     dated = all(story.published.get(f.report_id) for side in sides for f in side)
     if running and dated:
-        sides.sort(key=lambda side: min(story.published[f.report_id] for f in side))  # type: ignore[type-var, return-value]
-        running = _monotone(sides) or bool(superseded)
-    else:
+        first_said = [min(story.published[f.report_id] for f in side) for side in sides]  # type: ignore[type-var]
+        order = sorted(range(len(sides)), key=lambda k: first_said[k])  # type: ignore[arg-type, return-value]
+        sides = [sides[k] for k in order]
+        times = [first_said[k] for k in order]
+        # A running figure grows report after report; figures given at one time disagree.
+        later = all(x < y for x, y in itertools.pairwise(times))  # type: ignore[operator]
+        running = later and (_monotone(sides) or bool(superseded))
+    if not running:
         running = False
         sides.sort(key=lambda side: -len({story.groups[f.report_id] for f in side}))
     records = tuple(

@@ -9,7 +9,8 @@ from typing import Literal
 SlotKind = Literal["place", "date", "number", "person"]
 # A conflict is about a slot, or (kind "claim") one report denying what another asserts.
 ConflictKind = Literal["place", "date", "number", "person", "claim"]
-SentenceRole = Literal["lede", "body", "conflict", "analysis"]
+# "conflict": a disagreement between outlets; "update": a figure that changed as reports came in.
+SentenceRole = Literal["lede", "body", "conflict", "update", "analysis"]
 Verdict = Literal["supported", "contradicted", "not_found"]
 # hard: values that cannot both be true, stated in the brief; soft: approximations, rounding
 # or open bounds that differ, kept as data only.

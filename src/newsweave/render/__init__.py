@@ -68,12 +68,22 @@ def format_timestamp(when: datetime) -> str:
     return f"{format_date(when)}, {when:%H:%M}" + (f" {zone}" if zone else "")
 
 
+# Sentences that stand in a paragraph of their own, with a marker after each side, and the
+# label they are read under.
+SET_APART = {"conflict": "Disagreement", "update": "Update"}
+
+
+def set_apart(sentence: BriefSentence) -> str:
+    """The label of a sentence that stands apart ("Disagreement", "Update"), else ""."""
+    return SET_APART.get(sentence.role, "")
+
+
 def paragraphs(sentences: Sequence[BriefSentence]) -> list[tuple[BriefSentence, ...]]:
     """Group sentences into paragraphs: each conflict sentence alone, others in short runs."""
     out: list[tuple[BriefSentence, ...]] = []
     run: list[BriefSentence] = []
     for sentence in sentences:
-        if sentence.role == "conflict":
+        if set_apart(sentence):
             if run:
                 out.append(tuple(run))
                 run = []

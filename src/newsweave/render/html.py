@@ -18,6 +18,7 @@ from newsweave.render import (
     format_timestamp,
     has_inline_citations,
     paragraphs,
+    set_apart,
     wire_note,
 )
 
@@ -106,7 +107,7 @@ def sentence_html(
     evidence of the cited report instead (see evidence_html).
     """
     text = escape(s.text)
-    if s.role == "conflict" and has_inline_citations(s.text):
+    if set_apart(s) and has_inline_citations(s.text):
 
         def link(match: re.Match[str]) -> str:
             numbers = [int(n) for n in match.group(1).split(", ")]
@@ -134,7 +135,8 @@ def _paragraphs(
     """Paragraphs for the template: their HTML and whether they state a disagreement."""
     return [
         {
-            "conflict": len(p) == 1 and p[0].role == "conflict",
+            "conflict": len(p) == 1 and bool(set_apart(p[0])),
+            "label": set_apart(p[0]) if len(p) == 1 else "",
             # <details> may not stand in a <p>: paragraphs with evidence are <div>s.
             "tag": "div" if any(s.support for s in p) else "p",
             "html": Markup(" ").join(sentence_html(s, valid, sources) for s in p),

@@ -25,7 +25,7 @@ from newsweave.records import (
 
 SCHEMA = "newsweave.brief/1"
 
-_BODY_ROLES = ("body", "conflict")
+_BODY_ROLES = ("body", "conflict", "update")
 _KINDS: tuple[str, ...] = get_args(ConflictKind)
 _VERDICTS: tuple[str, ...] = get_args(Verdict)
 _STRENGTHS: tuple[str, ...] = get_args(ConflictStrength)

@@ -12,10 +12,9 @@ from newsweave.render import (
     format_date,
     has_inline_citations,
     paragraphs,
+    set_apart,
     wire_note,
 )
-
-CONFLICT_PREFIX = "**Disagreement:**"
 
 _WHITESPACE = re.compile(r"\s+")
 # A backslash before ASCII punctuation would escape it; double it so it shows as written.
@@ -65,7 +64,7 @@ def sentence_markdown(s: BriefSentence, sources: Sequence[Source] = ()) -> str:
     copies are named: "[1, 2, 4] (1, 2: same wire text)".
     """
     text = escape_markdown(s.text)
-    if s.role == "conflict" and has_inline_citations(s.text):
+    if set_apart(s) and has_inline_citations(s.text):
         return text
     marker = citation_marker(s.citations)
     if not marker:
@@ -76,8 +75,9 @@ def sentence_markdown(s: BriefSentence, sources: Sequence[Source] = ()) -> str:
 def paragraph_markdown(sentences: tuple[BriefSentence, ...], sources: Sequence[Source] = ()) -> str:
     """A paragraph of sentences; a conflict sentence is labelled as a disagreement."""
     text = " ".join(sentence_markdown(s, sources) for s in sentences)
-    if len(sentences) == 1 and sentences[0].role == "conflict":
-        return f"{CONFLICT_PREFIX} {text}"
+    label = set_apart(sentences[0]) if len(sentences) == 1 else ""
+    if label:
+        return f"**{label}:** {text}"
     return text
 
 

@@ -19,6 +19,7 @@ from newsweave.render import (
     format_timestamp,
     has_inline_citations,
     paragraphs,
+    set_apart,
     wire_note,
 )
 from newsweave.render.html import is_web_url
@@ -77,6 +78,7 @@ class ParagraphView:
 
     conflict: bool
     sentences: tuple[SentenceView, ...]
+    label: str = ""  # "Disagreement" or "Update" for a sentence that stands apart
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ def _sentence(
     def target(n: int) -> str:
         return evidence_id(index, n)
 
-    if s.role == "conflict" and has_inline_citations(s.text):
+    if set_apart(s) and has_inline_citations(s.text):
         segments = []
         start = 0
         for match in CITATION_GROUP.finditer(s.text):
@@ -286,7 +288,7 @@ def _evidence(
 ) -> list[EvidenceView]:
     """The evidence entries of one sentence, one per cited source."""
     numbers = set(s.citations)
-    if s.role == "conflict":
+    if set_apart(s):
         for match in CITATION_GROUP.finditer(s.text):
             numbers.update(int(n) for n in match.group(1).split(", "))
     out = []
@@ -320,7 +322,8 @@ def brief_view(brief: Brief) -> BriefView:
         for p in paragraphs(sentences):
             views = tuple(_sentence(s, start + k, sources, brief.sources) for k, s in enumerate(p))
             start += len(p)
-            out.append(ParagraphView(len(p) == 1 and p[0].role == "conflict", views))
+            label = set_apart(p[0]) if len(p) == 1 else ""
+            out.append(ParagraphView(bool(label), views, label))
         return tuple(out)
 
     evidence: list[EvidenceView] = []
