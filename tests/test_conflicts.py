@@ -8,8 +8,8 @@ import pytest
 
 from newsweave.config import Settings
 from newsweave.pipeline import make_brief
-from newsweave.render import render
 from newsweave.records import Brief, Conflict, Report
+from newsweave.render import render
 from newsweave.text.embed import Embedder
 from newsweave.text.facts import extract_facts
 
