@@ -241,6 +241,9 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
             # one of the story's key facts: the other report's one figure for it is the same.
             return sim >= story.related / 2 or context >= CONTEXT_KEYED
         return (sim >= story.related and context >= CONTEXT_KEYED) or context >= CONTEXT_BARE
+    if a.governor and a.governor == b.governor:
+        # "starts at $1,000" and "will start at $1,699": the same word asks for the value.
+        return (sim >= story.related and context >= CONTEXT_KEYED) or context >= CONTEXT_BARE
     if a.unit in _MEASURE_UNITS:
         # "two months" and "three months": a measure is named by the words around it.
         return (sim >= story.related and context >= CONTEXT_BARE) or (
@@ -631,7 +634,8 @@ def _conflict(members: list[Fact], story: _Story) -> StoryConflict | None:
     if worst == "same":
         return None
     dated = all(story.published.get(f.report_id) for side in sides for f in side)
-    if running and dated:
+    running = running and dated
+    if running:
         first_said = [min(story.published[f.report_id] for f in side) for side in sides]  # type: ignore[type-var]
         order = sorted(range(len(sides)), key=lambda k: first_said[k])  # type: ignore[arg-type, return-value]
         sides = [sides[k] for k in order]

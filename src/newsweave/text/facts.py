@@ -149,8 +149,8 @@ def stem(word: str) -> str:
                 return word[:-3] + "y"
             if suffix == "es" and not word.endswith(("ses", "xes", "zes", "ches", "shes")):
                 continue
-            if suffix == "s" and word.endswith("ss"):
-                return word
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word  # "virus", "status", "analysis" are not plurals
             return word[: -len(suffix)]
     return word
 
@@ -175,6 +175,7 @@ class Fact:
     when: str = ""  # a day named in the same clause ("monday", an ISO date), for counts
     forecast: bool = False  # the clause says the value is expected, planned or possible
     time_of_day: str = ""  # dates: "late", "early" or "night" said with the day
+    governor: str = ""  # the word the value depends on ("starts at $1,000" -> "start")
 
     @property
     def running(self) -> bool:
@@ -276,11 +277,11 @@ def _clause_bounds(tokens: list[_Tok], k: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _noun_phrase(tokens: list[_Tok], k: int) -> tuple[list[str], int]:
+def _noun_phrase(tokens: list[_Tok], k: int, limit: int = 3) -> tuple[list[str], int]:
     """Words after token k naming what is counted ('Chinese passengers'), and where they end."""
     words: list[str] = []
     j = k
-    while j < len(tokens) and len(words) < 3:
+    while j < len(tokens) and len(words) < limit:
         t = tokens[j]
         if (
             t.low == "and"
@@ -304,9 +305,29 @@ def _noun_phrase(tokens: list[_Tok], k: int) -> tuple[list[str], int]:
             break  # "12 people Tuesday": a name after the noun starts something else
         words.append(t.text)
         j += 1
-        if t.text.islower() and t.low.endswith("s") and not t.low.endswith("ss") and len(t.low) > 3:
+        if t.text.islower() and stem(t.low) != t.low and t.low.endswith("s"):
             break  # a plural ends the phrase: "37 million albums worldwide"
     return words, j
+
+
+_MONEY = frozenset({"dollars", "euros", "pounds", "yen", "yuan", "rupees"})
+
+
+def _money_key(tokens: list[_Tok], k_first: int, k_after: int) -> tuple[frozenset[str], int]:
+    """What an amount is: the noun after it ("a $500 billion relief bill"), and where its
+    phrase ends."""
+    noun, j = _noun_phrase(tokens, k_after, limit=5)
+    if noun:
+        return frozenset({stem(noun[-1])}), j
+    return frozenset(), k_after
+
+
+def _governor(tokens: list[_Tok], k_first: int) -> str:
+    """The word a value depends on: "starts at $1,000" -> "start", "was fined $5,000"."""
+    for t in reversed(tokens[max(0, k_first - 4) : k_first]):
+        if t.text[0].isalpha() and t.low not in _NOT_NOUNS and t.low not in _DETERMINERS:
+            return stem(t.low)
+    return ""
 
 
 def _of_head(tokens: list[_Tok], j: int) -> str:
@@ -403,6 +424,8 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             prev = tokens[k_first - 1].text
             if prev[0].isupper() and prev.lower() not in _DETERMINERS | _NOT_NOUNS:
                 continue  # part of a name: "Interstate 35", "Category 4", "Area 51"
+        if re.search(r"\d[^()]{0,24}\(\s*[$€£¥]?$", sentence[:begin]):
+            continue  # "1bn yen ($8.3m)", "16 meters (52 ft)": a conversion of the value before
         if re.search(r"\b(?:between|from)\s+\$?$", sentence[:begin], re.IGNORECASE):
             # "between 50,000 and 100,000 years", "from 2m to 15m": a range, not two values.
             other = re.match(r"[^,;.]{0,40}?\b(?:and|to)\s+\$?(?=\d)", sentence[end:])
@@ -490,6 +513,10 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
         before = [t.low for t in tokens[max(0, k_first - 2) : k_first]]
         if "magnitude" in before or unit == "magnitude":
             unit, what = "magnitude", frozenset()  # the quake's magnitude, whatever it is called
+        if unit in _MONEY and not what and not hyphen:
+            what, j = _money_key(tokens, k_first, k_after)
+            if j > k_after:
+                text_end = tokens[j - 1].end
         if unit == "count" and match.group("word") and not what:
             continue  # "one said", "two of them": a bare word number is not a fact
         event = (event_noun or _event(tokens, k_first, j)) if unit == "count" else ""
@@ -530,6 +557,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
                 _content_stems(tokens, k_first - _CONTEXT, j + _CONTEXT, skip),
                 _day_in_clause(sentence, clause_lo, clause_hi),
                 bool(_FORECAST.search(clause)),
+                governor=_governor(tokens, k_first),
             )
         )
     return facts
