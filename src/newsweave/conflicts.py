@@ -47,6 +47,11 @@ _PAST_IRREGULAR = frozenset(
     "held met took made broke won lost gave went came began fell rose struck hit shot left "
     "sent fled found kept led ran sold spent stood brought fought".split()
 )
+# Capitalised words before a surname that are not first names.
+_NOT_FIRST_NAMES = frozenset(
+    "The A An In On At By Mr Mrs Ms Dr Officer Judge Sen Rep President Governor Mayor Chief "
+    "Detective Sgt Lt Capt Gen Coach Professor When While After Before And But".split()
+)
 _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve dozen twenty thirty forty "
     "fifty sixty seventy eighty ninety".split()
@@ -114,6 +119,7 @@ class _Story:
     facts: Sequence[Sequence[Fact]] = ()  # by row
     _stems: dict[str, set[str]] = field(default_factory=dict)
     _rows: dict[str, list[int]] = field(default_factory=dict)
+    _names: dict[str, set[str]] = field(default_factory=dict)
 
     def sim(self, a: Fact, b: Fact) -> float:
         return float(self.embeddings[a.row] @ self.embeddings[b.row])
@@ -137,6 +143,20 @@ class _Story:
         if self.varies(a) or self.varies(b):
             return False
         return max(len(self.same_key(a)), len(self.same_key(b))) >= 2
+
+    def first_names(self, surname: str) -> set[str]:
+        """The first names the story gives people with this surname."""
+        if surname not in self._names:
+            pattern = re.compile(
+                r"\b([A-Z][a-z]+)\s+(?:[A-Z][a-z]+\s+)?" + re.escape(surname.capitalize()) + r"\b"
+            )
+            self._names[surname] = {
+                m.group(1)
+                for sentence in self.sentences
+                for m in pattern.finditer(sentence.text)
+                if m.group(1) not in _NOT_FIRST_NAMES
+            }
+        return self._names[surname]
 
     def same_key(self, fact: Fact) -> list[Fact]:
         """The facts of the fact's report with its unit and counted noun."""
@@ -187,7 +207,11 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         return False
     sim = story.sim(a, b)
     if a.kind == "age":
-        return a.what == b.what and _first_names_agree(a.owner, b.owner)
+        if a.what != b.what or not _first_names_agree(a.owner, b.owner):
+            return False
+        # A mother and her child share a surname: then only full names say who is who.
+        namesakes = len(story.first_names(next(iter(a.what)))) > 1
+        return not namesakes or (len(a.owner.split()) > 1 and len(b.owner.split()) > 1)
     context = _overlap(a.context, b.context)
     if a.kind in ("date", "place"):
         verbs_a = _verbs(a, _window(story.text(a), a.text))
@@ -198,12 +222,17 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         future_b = _FUTURE.search(story.text(b)) is not None
         if future_a != future_b:
             return False  # "gave ... on Wednesday" and "will meet ... on Friday"
+        if a.kind == "date" and verbs_a & verbs_b:
+            # The same thing done ("voted", "fired") by the same people: one event.
+            return sim >= story.related and context >= CONTEXT_KEYED
         return sim >= story.align and context >= CONTEXT_BARE
     # Numbers: what is counted, what happened to it, of what, when, where, and said as fact.
     if a.event and b.event and a.event != b.event:
         return False
     if a.of and b.of and a.of != b.of:
         return False
+    if a.of.startswith("range") != b.of.startswith("range"):
+        return False  # a range's end is not a single figure
     if a.forecast != b.forecast:
         return False
     if a.when and b.when and a.when != b.when:
@@ -561,6 +590,18 @@ def _report_agrees(
     return False
 
 
+def _same_key(a: Fact, b: Fact) -> bool:
+    """Whether two facts name the same kind of thing: unit, counted noun, event, part, range."""
+    if a.kind == "number":
+        if (a.what or b.what) and not a.what & b.what:
+            return False
+        if a.event and b.event and a.event != b.event:
+            return False
+        if a.of != b.of and ((a.of and b.of) or "range" in a.of + b.of):
+            return False
+    return a.kind != "age" or a.what == b.what
+
+
 def _members(
     a: Fact, b: Fact, matched: dict[Fact, list[Fact]], bucket: list[Fact], story: _Story
 ) -> list[Fact]:
@@ -578,6 +619,8 @@ def _members(
             members.append(candidate)
             continue
         for m in (a, b):
+            if m not in linked and not _same_key(candidate, m):
+                continue  # a value of something else that happens to be near
             if compatible(candidate, m) and (
                 m in linked
                 or story.sim(candidate, m) >= story.related

@@ -9,7 +9,7 @@ the person whose age it is, the words around it. Two reports' facts meet when th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Literal
@@ -121,6 +121,12 @@ _PART_OF = re.compile(
 )
 # Words before a place that say where something happened ("killed across Syria").
 _WHERE = frozenset({"in", "at", "from", "near", "outside", "inside", "across", "throughout"})
+# A value, in digits or words, shortly before an opening parenthesis: what follows converts it.
+_VALUE_BEFORE = re.compile(
+    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|"
+    r"billion|trillion)\b)[^()]{0,24}$",
+    re.IGNORECASE,
+)
 _PERSON_NOUNS = frozenset(
     "girl boy man woman child son daughter baby student person victim suspect mother father "
     "brother sister teen teenager driver resident".split()
@@ -361,10 +367,14 @@ def _event(tokens: list[_Tok], start: int, end: int) -> str:
 
 
 def _day_in_clause(sentence: str, lo: int, hi: int) -> str:
-    """A weekday or month-day named between two character offsets, lower-cased, or ''."""
+    """A weekday, month-day or year named between two character offsets, lower-cased, or ''.
+
+    "in the 2016 campaign" and "from 2011 to 2014" give figures of different times.
+    """
     part = sentence[lo:hi]
     for found in re.finditer(
-        r"\b(" + "|".join(WEEKDAYS) + r")\b|\b(" + "|".join(MONTHS) + r")\.?\s+(\d{1,2})\b",
+        r"\b(" + "|".join(WEEKDAYS) + r")\b|\b(" + "|".join(MONTHS) + r")\.?\s+(\d{1,2})\b"
+        r"|\b(?:19|20)\d\d\b(?![-–]|\s*(?:percent|%))",
         part,
         re.IGNORECASE,
     ):
@@ -380,6 +390,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
     facts: list[Fact] = []
     starts = {t.start: k for k, t in enumerate(tokens)}
     skip_whole: set[int] = set()
+    range_ends: dict[int, str] = {}
     for match in _NUMBER_START.finditer(sentence):
         begin = match.start()
         if begin in skip_whole:
@@ -424,14 +435,18 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             prev = tokens[k_first - 1].text
             if prev[0].isupper() and prev.lower() not in _DETERMINERS | _NOT_NOUNS:
                 continue  # part of a name: "Interstate 35", "Category 4", "Area 51"
-        if re.search(r"\d[^()]{0,24}\(\s*[$€£¥]?$", sentence[:begin]):
-            continue  # "1bn yen ($8.3m)", "16 meters (52 ft)": a conversion of the value before
+        opened = sentence.rfind("(", 0, begin)
+        if opened > sentence.rfind(")", 0, begin) and _VALUE_BEFORE.search(sentence[:opened]):
+            continue  # "1bn yen ($8.3m)", "15m (6.5ft to 50ft)": a conversion of the value before
+        range_end = range_ends.pop(begin, "")
         if re.search(r"\b(?:between|from)\s+\$?$", sentence[:begin], re.IGNORECASE):
-            # "between 50,000 and 100,000 years", "from 2m to 15m": a range, not two values.
-            other = re.match(r"[^,;.]{0,40}?\b(?:and|to)\s+\$?(?=\d)", sentence[end:])
-            if other:
-                skip_whole.add(end + other.end())
-            continue
+            # "between 2 and 16 meters", "from 2m to 15m": a range's ends are compared only
+            # with another range's ends, never with a single figure.
+            other = re.match(r"[^,;]{0,40}?\b(?:and|to)\s+\$?(?=\d)", sentence[end:])
+            if not other:
+                continue
+            range_ends[end + other.end()] = "range high"
+            range_end = "range low"
         qualifier, q_start = _qualifier(sentence, begin)
         if qualifier is None:
             continue  # "one of", "a few" and other non-values
@@ -507,7 +522,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             elif noun and noun[0].lower() in _CURRENCY_WORDS:
                 unit = _CURRENCY_WORDS[noun[0].lower()]
                 noun = []
-            what = frozenset(stem(w) for w in noun if not w.lower().endswith(("ed", "ing")))
+            what = frozenset(stem(w) for w in noun if not w.lower().endswith(("ed", "ing", "ly")))
             nouns = [w.lower() for w in noun]
             event_noun = next((EVENTS[w] for w in nouns if w in _EVENT_NOUNS), "")
         before = [t.low for t in tokens[max(0, k_first - 2) : k_first]]
@@ -533,7 +548,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             continue  # a bare number; "a revised 6.9 million" is kept, keyed by its context
         if j < len(tokens) and tokens[j].low in ("per", "each", "every", "apiece"):
             continue  # "five children per woman": a rate, not a count of this story
-        of = "part of a whole" if part else _of_head(tokens, j)
+        of = range_end or ("part of a whole" if part else _of_head(tokens, j))
         first = q_start if q_start is not None else begin
         lo, hi = _clause_bounds(tokens, k_first)
         clause_lo = tokens[lo].start if lo < len(tokens) else 0
@@ -560,7 +575,20 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
                 governor=_governor(tokens, k_first),
             )
         )
-    return facts
+    return _whole_ranges(facts)
+
+
+def _whole_ranges(facts: list[Fact]) -> list[Fact]:
+    """Range ends kept only in pairs, the lower value marked low ("between 3,000 and 1,500")."""
+    ends = [f for f in facts if f.of.startswith("range")]
+    kept = [f for f in facts if not f.of.startswith("range")]
+    for k in range(0, len(ends) - 1, 2):
+        first, second = ends[k], ends[k + 1]
+        if first.of != "range low" or second.of != "range high" or first.unit != second.unit:
+            continue  # one end was not a value of the same unit: the range is not read
+        low, high = sorted((first, second), key=lambda f: float(f.value))  # type: ignore[arg-type]
+        kept += [replace(low, of="range low"), replace(high, of="range high")]
+    return kept
 
 
 def _qualifier(sentence: str, begin: int) -> tuple[str | None, int | None]:
