@@ -276,3 +276,35 @@ def test_soft_differences_are_data_and_shown_apart(settings: Settings, embedder:
     page = render(brief, "html")
     assert "a small difference: rounding or approximation" in page
     assert '<blockquote class="evidence">Nearly 1,400 protesters were detained' in page
+
+
+def test_neighbouring_places_are_only_a_soft_difference(
+    settings: Settings, embedder: Embedder
+) -> None:
+    brief = _brief(
+        {
+            "Front Range Post": (
+                "Two students were wounded when a gunman opened fire at a charter school near "
+                "Denver on Tuesday afternoon, the sheriff's office said."
+            ),
+            "Mountain Ledger": (
+                "A gunman opened fire at a charter school in Highlands Ranch on Tuesday "
+                "afternoon, wounding two students, according to the sheriff's office."
+            ),
+        },
+        settings,
+        embedder,
+    )
+    assert _stated(brief) == []
+    assert {c.strength for c in brief.conflicts if c.kind == "place"} <= {"soft"}
+
+
+def test_the_demo_states_exactly_its_two_disagreements(
+    settings: Settings, embedder: Embedder, demo_reports: tuple[Report, ...]
+) -> None:
+    brief = make_brief(demo_reports, settings, embedder)
+    assert sorted((c.about, c.strength, c.running) for c in brief.conflicts) == [
+        ("the location", "hard", False),
+        ("the number of months", "hard", False),
+    ]
+    assert sum(s.role == "conflict" for s in brief.body) == 2

@@ -34,6 +34,8 @@ CONTEXT_BARE = 0.4
 # Counts further apart than this ratio are different quantities, not one disputed figure.
 MAX_RATIO = 3.0
 MAX_RATIO_EVENT = 5.0
+# Places closer than this are neighbours ("near Lake Charles", "near Cameron"): a soft difference.
+NEIGHBOURS_KM = 60.0
 # Sentences shorter than this are headlines, captions or fragments: not compared.
 MIN_WORDS = 6
 # Counted nouns that say nothing about who: a count of them needs a close sentence.
@@ -333,7 +335,10 @@ def compare(a: Fact, b: Fact) -> str:
         return "soft" if lo_a <= hi_b and lo_b <= hi_a else "hard"
     if a.kind == "date":
         return _compare_days(a, b)
-    return "same" if _same_place(str(a.value), str(b.value)) else "hard"
+    if _same_place(str(a.value), str(b.value)):
+        return "same"
+    # "near Denver" and "in Highlands Ranch", a suburb: neighbouring places differ softly.
+    return "soft" if _km_apart(str(a.value), str(b.value)) <= NEIGHBOURS_KM else "hard"
 
 
 def _day_index(value: str) -> int | None:
@@ -386,6 +391,31 @@ def _regions() -> tuple[dict[str, set[str]], dict[str, str]]:
     codes = {c["name"]: code for code, c in countries.items()}
     codes.update({s["name"]: "US-" + code for code, s in states.items()})
     return within, codes
+
+
+@lru_cache(maxsize=1)
+def _coordinates() -> dict[str, tuple[float, float]]:
+    """Latitude and longitude of each city name (the most populous city of that name)."""
+    cities, _, _ = geonames()
+    best: dict[str, dict[str, float]] = {}
+    for entry in cities.values():
+        known = best.get(entry["name"])
+        if known is None or known["population"] < entry["population"]:
+            best[entry["name"]] = entry
+    return {name: (float(e["latitude"]), float(e["longitude"])) for name, e in best.items()}
+
+
+def _km_apart(a: str, b: str) -> float:
+    """Great-circle distance between two cities, or infinity when either is not a city."""
+    where = _coordinates()
+    if a not in where or b not in where:
+        return math.inf
+    (lat1, lon1), (lat2, lon2) = (map(math.radians, where[a]), map(math.radians, where[b]))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
 def _same_place(a: str, b: str) -> bool:
