@@ -503,6 +503,8 @@ def _about(facts: Sequence[Fact]) -> str:
     if first.unit not in ("count",):
         return "the amount"
     noun = max((_noun(f) for f in facts), key=len)
+    if noun and stem(noun.split()[-1]) == noun.split()[-1].lower():
+        return f"which {noun}"  # "the 3000 block": a number that names, not counts
     return f"the number of {noun}" if noun else "the figure"
 
 
@@ -514,7 +516,11 @@ def _noun(fact: Fact) -> str:
                        "nearly", "almost", "around", "roughly", "some", "over", "under",
                        "less", "fewer", "most", "an", "estimated", "approximately", "just",
                        "million", "billion", "thousand", "trillion"}  # fmt: skip
-    head = [w for w in rest if w.lower() not in qualifier_words and not w.startswith("$")]
+    head = [
+        w
+        for w in rest
+        if w.lower() not in qualifier_words | _NUMBER_WORDS and not w.startswith("$")
+    ]
     return " ".join(head)
 
 
