@@ -586,7 +586,8 @@ def find_story_conflicts(
         used |= set(members)
         if conflict is not None:
             conflicts.append(conflict)
-    return conflicts
+    # In story order: the disagreement about what the reports say first comes first.
+    return sorted(conflicts, key=lambda c: c.row)
 
 
 def _comparable(a: Fact, b: Fact, story: _Story) -> bool:
