@@ -36,6 +36,8 @@ MAX_RATIO = 3.0
 MAX_RATIO_EVENT = 5.0
 # Places closer than this are neighbours ("near Lake Charles", "near Cameron"): a soft difference.
 NEIGHBOURS_KM = 60.0
+# Facts of one kind and unit compared pairwise in one story, at most.
+MAX_BUCKET = 400
 # Sentences shorter than this are headlines, captions or fragments: not compared.
 MIN_WORDS = 6
 # Counted nouns that say nothing about who: a count of them needs a close sentence.
@@ -556,6 +558,11 @@ def find_story_conflicts(
         for fact in row_facts:
             if len(sentences[fact.row].text.split()) >= MIN_WORDS:
                 by_unit.setdefault((fact.kind, fact.unit), []).append(fact)
+    for key, bucket in by_unit.items():
+        # Pairs grow with the square of a bucket: past the cap, each report keeps the facts it
+        # states first (news puts the key figures first).
+        if len(bucket) > MAX_BUCKET:
+            by_unit[key] = sorted(bucket, key=lambda f: sentences[f.row].index)[:MAX_BUCKET]
     # Pairs of facts about the same thing, from different reports that may disagree.
     matched: dict[Fact, list[Fact]] = {}
     for bucket in by_unit.values():
