@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,8 +198,23 @@ def test_a_terminal_gets_a_progress_bar(tmp_path: Path, slow_server: FeedServer)
     home = tmp_path / "home"
     _cli(home, "add", slow_server.base + "/feed.xml", "--allow-host", "127.0.0.1")
     master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        # Read the terminal while the child writes: a full pseudo-terminal buffer would
+        # block the child forever if it were read only after the child exits.
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed its end
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
     try:
-        done = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, "-c", "from newsweave.cli import main; main()", "fetch"],
             env={
                 **os.environ,
@@ -210,20 +226,14 @@ def test_a_terminal_gets_a_progress_bar(tmp_path: Path, slow_server: FeedServer)
             stdout=subprocess.PIPE,
             stderr=slave,
             text=True,
-            timeout=120,
         )
-        os.close(slave)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
+        os.close(slave)  # the child holds its own copy; reads end when it exits
+        reader.start()
+        out, _ = child.communicate(timeout=300)
+        reader.join(timeout=60)
     finally:
         os.close(master)
+    done = subprocess.CompletedProcess(child.args, child.returncode, out, "")
     shown = b"".join(chunks).decode("utf-8", "replace")
     assert done.returncode == 0
     assert "fetching" in shown and "1/1" in shown  # rich's bar with its count
