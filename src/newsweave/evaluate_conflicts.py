@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from newsweave.errors import InputError
+from newsweave.evaluate_verify import text_table
 from newsweave.records import Conflict, Report
 from newsweave.sources.datasets import Cluster, cluster_reports, parse_allsides_source
 
@@ -620,18 +621,6 @@ def product_brief(settings: Any, embedder: Any) -> BriefFn:
 # Output ------------------------------------------------------------------------------------
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Plain-text columns: the first left-aligned, the rest right-aligned."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(row: Sequence[str]) -> str:
-        cells = [row[0].ljust(widths[0])]
-        cells += [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
-        return "  ".join(cells).rstrip()
-
-    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
-
-
 def _share(found: int, total: int) -> str:
     return f"{found}/{total} {100 * found / total:5.1f}%" if total else "-"
 
@@ -656,7 +645,7 @@ def format_summary(summary: PartSummary) -> str:
     header = ("", "hard recall", "hard, any strength", "soft recall", "false alarms")
     lines = [
         title,
-        *_table(header, body),
+        *text_table(header, body),
         f"stated conflicts per cluster: {summary.stated_per_cluster:.2f}; "
         f"seconds per cluster: {summary.seconds_per_cluster:.2f}; "
         f"failed clusters: {summary.failures}",

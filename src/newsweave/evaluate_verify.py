@@ -542,7 +542,8 @@ def _stance_row(
 # Reports ------------------------------------------------------------------------------------
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Plain-text columns: the first left-aligned, the rest right-aligned."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(row: Sequence[str]) -> str:
@@ -562,7 +563,7 @@ def format_summedits(result: SummEditsResult) -> str:
         f"({result.fit_items} items), held-out part {result.documents - result.fit_documents} "
         f"articles ({held} items)",
         "",
-        *_table(
+        *text_table(
             ("system", "BA all", "BA fit", "BA held-out"),
             [(r.system, f"{r.all:.1f}", f"{r.fit:.1f}", f"{r.held_out:.1f}") for r in result.rows],
         ),
@@ -583,7 +584,7 @@ def format_fnc1(result: StanceResult) -> str:
         f"FNC-1 dev: {result.pairs:,} headline-body pairs, {result.bodies} bodies ({counts}); "
         f"{FOLDS}-fold cross-validation by body",
         "",
-        *_table(
+        *text_table(
             ("system", *STANCES, "macro F1", "features"),
             [
                 (r.system, *(f"{r.f1[s]:.3f}" for s in STANCES), f"{r.macro:.3f}", str(r.features))
