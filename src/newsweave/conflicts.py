@@ -60,7 +60,6 @@ _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve dozen twenty thirty forty "
     "fifty sixty seventy eighty ninety".split()
 )
-_QUOTE = re.compile(r"[\"“”]")
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|is to|are to|going to|plans? to|scheduled|expected to|due to)\b", re.I
 )
@@ -88,7 +87,7 @@ class StoryConflict:
     row: int = -1  # a sentence of the story the disagreement is about (for placement)
 
 
-def _verbs(fact: Fact, text: str) -> frozenset[str]:
+def _verbs(text: str) -> frozenset[str]:
     """Past-tense verbs near a date or place: what happened then or there."""
     found = set()
     for word in WORD.findall(text.lower()):
@@ -121,7 +120,6 @@ class _Story:
     related: float  # the embedder's cosine for related sentences
     align: float  # the embedder's cosine for one claim
     facts: Sequence[Sequence[Fact]] = ()  # by row
-    _stems: dict[str, set[str]] = field(default_factory=dict)
     _rows: dict[str, list[int]] = field(default_factory=dict)
     _names: dict[str, set[str]] = field(default_factory=dict)
 
@@ -130,17 +128,6 @@ class _Story:
 
     def text(self, fact: Fact) -> str:
         return self.sentences[fact.row].text
-
-    def report_stems(self, report_id: str) -> set[str]:
-        """Stems of every word a report uses."""
-        if report_id not in self._stems:
-            self._stems[report_id] = {
-                stem(w)
-                for s in self.sentences
-                if s.report_id == report_id
-                for w in WORD.findall(s.text.lower())
-            }
-        return self._stems[report_id]
 
     def recurring(self, a: Fact, b: Fact) -> bool:
         """Whether each report gives one value for this key, and one of them gives it twice."""
@@ -200,8 +187,6 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _sentence_stems(text: str) -> set[str]:
-    from newsweave.text.facts import stem
-
     return {stem(w) for w in WORD.findall(text.lower())}
 
 
@@ -218,8 +203,8 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         return not namesakes or (len(a.owner.split()) > 1 and len(b.owner.split()) > 1)
     context = _overlap(a.context, b.context)
     if a.kind in ("date", "place"):
-        verbs_a = _verbs(a, _window(story.text(a), a.text))
-        verbs_b = _verbs(b, _window(story.text(b), b.text))
+        verbs_a = _verbs(_window(story.text(a), a.text))
+        verbs_b = _verbs(_window(story.text(b), b.text))
         if verbs_a and verbs_b and not verbs_a & verbs_b:
             return False  # "met in ... on Tuesday" and "returned ... on Thursday"
         future_a = _FUTURE.search(story.text(a)) is not None
@@ -786,8 +771,3 @@ def story_facts(
         extract_facts(s.text, row, s.report_id, published.get(s.report_id))
         for row, s in enumerate(sentences)
     ]
-
-
-def quoted(text: str) -> bool:
-    """Whether a sentence is mostly a quotation (its values are the speaker's)."""
-    return len(_QUOTE.findall(text)) >= 2
