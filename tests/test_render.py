@@ -109,9 +109,10 @@ def test_markdown_structure_and_markers() -> None:
     md = render_markdown(make_brief())
     lines = md.splitlines()
     assert lines[0] == "# Earthquake strikes near the border"
-    assert "A strong earthquake struck near the border early on Friday. [1, 2, 3]" in md
-    assert "At least 12 people were killed. [1, 2]" in md
-    assert "Rescue teams reached the valley by noon. [3]" in md
+    # Markers stand inside the sentence, before its full stop.
+    assert "A strong earthquake struck near the border early on Friday [1, 2, 3]." in md
+    assert "At least 12 people were killed [1, 2]." in md
+    assert "Rescue teams reached the valley by noon [3]." in md
     # The conflict sentence stands alone, keeps its inline markers and gets no extra one.
     conflict_line = next(line for line in lines if "Bishkek" in line)
     assert conflict_line.endswith(CONFLICT_TEXT)
@@ -121,20 +122,18 @@ def test_markdown_structure_and_markers() -> None:
     sources = lines.index("## Sources")
     assert analysis < sources
     analysis_text = "\n".join(lines[analysis + 1 : sources]).strip()
-    assert analysis_text == (
-        "Two of the three reports carry the same wire text. [1, 2] (1, 2: same wire text)"
-    )
+    assert analysis_text == "Two of the three reports carry the same wire text [1, 2]."
     assert md.endswith("\n") and not md.endswith("\n\n")
 
 
-def test_citations_of_wire_copies_say_so() -> None:
+def test_wire_copies_are_named_in_the_sources_not_the_prose() -> None:
     brief = make_brief()
     md = render_markdown(brief)
-    assert "At least 12 people were killed. [1, 2] (1, 2: same wire text)" in md
-    assert "Rescue teams reached the valley by noon. [3]" in md
-    assert "Rescue teams reached the valley by noon. [3] (" not in md
+    assert "At least 12 people were killed [1, 2]." in md
+    assert ": same wire text)" not in md
+    assert "(republishes the wire text of [1])" in md
     html = render_html(brief)
-    assert "(1, 2: same wire text)" in html
+    assert ": same wire text)" not in html
 
 
 def test_markdown_source_list() -> None:
@@ -157,12 +156,17 @@ def test_markdown_every_marker_is_parseable() -> None:
 
 
 def test_sentence_markdown() -> None:
-    assert sentence_markdown(BriefSentence("It rained.", (2, 1))) == "It rained. [1, 2]"
+    assert sentence_markdown(BriefSentence("It rained.", (2, 1))) == "It rained [1, 2]."
+    quoted = BriefSentence('He said: "We agreed."', (1,))
+    assert sentence_markdown(quoted) == 'He said: "We agreed" [1].'
+    asked = BriefSentence('She asked: "Why now?"', (1,))
+    assert sentence_markdown(asked) == 'She asked: "Why now?" [1]'
+    assert sentence_markdown(BriefSentence("No stop at the end", (3,))) == "No stop at the end [3]"
     conflict = BriefSentence("Some say 3 [1]; others 4 [2].", (1, 2), "conflict")
     assert sentence_markdown(conflict) == "Some say 3 [1]; others 4 [2]."
     # A conflict sentence without inline markers still shows its sources.
     bare = BriefSentence("Reports give different tolls.", (2, 1), "conflict")
-    assert sentence_markdown(bare) == "Reports give different tolls. [1, 2]"
+    assert sentence_markdown(bare) == "Reports give different tolls [1, 2]."
 
 
 def test_markdown_neutralises_markup_in_source_text() -> None:
@@ -172,7 +176,7 @@ def test_markdown_neutralises_markup_in_source_text() -> None:
     assert r"\<img src=x onerror=alert(1)>" in md
     assert md.splitlines()[0] == r"# Quake \<script>alert(1)\</script> hits"
     link = BriefSentence("# See [here](javascript:alert(1))\nnow.", (1,))
-    assert sentence_markdown(link) == r"\# See \[here](javascript:alert(1)) now. [1]"
+    assert sentence_markdown(link) == r"\# See \[here](javascript:alert(1)) now [1]."
 
 
 # JSON

@@ -189,22 +189,26 @@ def _names(reports: Sequence[Report]) -> set[str]:
     return {m.group(1) for r in reports for m in re.finditer(r"[a-z,;:]\s+([A-Z][a-z]+)", r.text)}
 
 
-def _write(pick: _Pick, analysis: Analysis, names: set[str], attributed: set[str]) -> str:
-    """The sentence as it will read: relative times resolved, single sources attributed.
+# A sentence that says whose view or words it gives needs no outlet named before it.
+_OWN_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|told|according to|wrote|writes|argued|argues|believes?|warned|warns|"
+    r"noted|notes|added|stated|predicted|predicts|expects?|expected)\b",
+    re.IGNORECASE,
+)
 
-    A source is named with its date the first time; after that "X also reported that".
+
+def _write(pick: _Pick, analysis: Analysis, names: set[str], role: str) -> str:
+    """The sentence as it will read: relative times resolved, provenance in its citations.
+
+    Reporting is written plainly: the markers say which reports carry it. An interpretation
+    (the Analysis) that does not itself say whose view it is gets its outlet named.
     """
     report = analysis.report(pick.sentence.report_id)
     text, _ = resolve_relative(pick.sentence.text, report.published)
-    if analysis.independent(pick.report_ids) == 1 and report.published:
-        # Name the original when the only support is a wire text and its copies.
-        origin = analysis.report(pick.report_ids[0])
-        if origin.outlet in attributed:
-            return f"{origin.outlet} also reported that {_lower_first(text, names)}"
-        attributed.add(origin.outlet)
-        when = format_date((origin.published or report.published).date())
-        lead = f"According to a report by {origin.outlet} published {when}, "
-        text = lead + _lower_first(text, names)
+    if role == "analysis" and not _OWN_ATTRIBUTION.search(text):
+        outlets = list(dict.fromkeys(analysis.report(r).outlet for r in pick.report_ids))
+        if len(outlets) == 1:
+            text = f"According to {outlets[0]}, {_lower_first(text, names)}"
     return text
 
 
@@ -440,13 +444,12 @@ def compose(
         conflicts_by_claim.setdefault(_claim_of_row(analysis, conflict.row), []).append(conflict)
 
     names = _names(analysis.reports)
-    attributed: set[str] = set()
 
     def sentence(pick: _Pick, role: str) -> BriefSentence:
         cited = {numbers[r]: r for r in pick.report_ids}
         results = checked.get(pick.sentence, {})
         return BriefSentence(
-            _write(pick, analysis, names, attributed),
+            _write(pick, analysis, names, role),
             tuple(sorted(cited)),
             role,  # type: ignore[arg-type]
             pick.claim.id,

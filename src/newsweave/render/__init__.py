@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from newsweave.errors import ConfigError
-from newsweave.records import Brief, BriefSentence, Source
+from newsweave.records import Brief, BriefSentence
 
 # A bracketed citation group as the composer writes it inside conflict sentences: "[1, 2, 4]".
 CITATION_GROUP = re.compile(r"\[(\d+(?:, \d+)*)\]")
@@ -32,22 +32,22 @@ def citation_marker(citations: Iterable[int]) -> str:
     return "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
 
 
-def wire_groups(citations: Iterable[int], sources: Iterable[Source]) -> list[tuple[int, ...]]:
-    """Cited sources that carry one wire text: each original with its cited copies."""
-    cited = set(citations)
-    groups: dict[int, set[int]] = {}
-    for source in sources:
-        if source.copy_of is not None and source.number in cited and source.copy_of in cited:
-            groups.setdefault(source.copy_of, {source.copy_of}).add(source.number)
-    return [tuple(sorted(g)) for _, g in sorted(groups.items())]
+# A sentence's closing stop, after any closing quotation mark: the marker goes before it.
+_END = re.compile(r"(?P<stop>[.!?])(?P<quote>[\"”’']?)\s*$")
 
 
-def wire_note(citations: Iterable[int], sources: Iterable[Source]) -> str:
-    """' (1, 2: same wire text)' when a citation counts one text twice, else ''."""
-    groups = wire_groups(citations, sources)
-    if not groups:
-        return ""
-    return " (" + "; ".join(", ".join(map(str, g)) + ": same wire text" for g in groups) + ")"
+def split_end(text: str) -> tuple[str, str]:
+    """The sentence without its final stop, and the stop: citations stand inside the sentence.
+
+    'He said: "We agreed."' becomes ('He said: "We agreed"', '.') so that it reads
+    '... "We agreed" [1].'; a question or exclamation inside a quotation keeps its mark.
+    """
+    match = _END.search(text)
+    if match is None:
+        return text, ""
+    if match.group("quote") and match.group("stop") in "!?":
+        return text.rstrip(), ""
+    return text[: match.start()] + match.group("quote"), match.group("stop")
 
 
 def has_inline_citations(text: str) -> bool:

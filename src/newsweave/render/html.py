@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable
 from functools import cache
 from typing import Any
 
@@ -19,7 +19,7 @@ from newsweave.render import (
     has_inline_citations,
     paragraphs,
     set_apart,
-    wire_note,
+    split_end,
 )
 
 # Only plain web addresses become links; javascript:, data:, file: and the like stay text.
@@ -96,9 +96,7 @@ def _evidence_group(numbers: Iterable[int], s: BriefSentence, valid: Container[i
     return Markup('<span class="cite">[</span>') + Markup(", ").join(parts) + Markup("]")
 
 
-def sentence_html(
-    s: BriefSentence, valid: Container[int], sources: Sequence[Source] = ()
-) -> Markup:
+def sentence_html(s: BriefSentence, valid: Container[int]) -> Markup:
     """One sentence, escaped, with its citations as links to the source list.
 
     A conflict sentence carries its markers inline ("… Bishkek [1, 2]; … Dushanbe [3]");
@@ -119,19 +117,13 @@ def sentence_html(
 
         # The escaped text keeps digits, commas and brackets as they were, so the groups match.
         return Markup(CITATION_GROUP.sub(link, str(text)))
+    body, end = split_end(s.text)
     if s.support and s.citations:
-        return (
-            text
-            + " "
-            + _evidence_group(s.citations, s, valid)
-            + escape(wire_note(s.citations, sources))
-        )
-    return text + citations_html(s.citations, valid) + escape(wire_note(s.citations, sources))
+        return escape(body) + " " + _evidence_group(s.citations, s, valid) + escape(end)
+    return escape(body) + citations_html(s.citations, valid) + escape(end)
 
 
-def _paragraphs(
-    sentences: tuple[BriefSentence, ...], valid: Container[int], sources: Sequence[Source]
-) -> list[Any]:
+def _paragraphs(sentences: tuple[BriefSentence, ...], valid: Container[int]) -> list[Any]:
     """Paragraphs for the template: their HTML and whether they state a disagreement."""
     return [
         {
@@ -139,7 +131,7 @@ def _paragraphs(
             "label": set_apart(p[0]) if len(p) == 1 else "",
             # <details> may not stand in a <p>: paragraphs with evidence are <div>s.
             "tag": "div" if any(s.support for s in p) else "p",
-            "html": Markup(" ").join(sentence_html(s, valid, sources) for s in p),
+            "html": Markup(" ").join(sentence_html(s, valid) for s in p),
         }
         for p in paragraphs(sentences)
     ]
@@ -192,11 +184,11 @@ def render_html(brief: Brief) -> str:
     template = _environment().get_template("brief.html")
     return template.render(
         headline=brief.headline,
-        lede=sentence_html(brief.lede, valid, brief.sources),
+        lede=sentence_html(brief.lede, valid),
         lede_tag="div" if brief.lede.support else "p",
-        body=_paragraphs(brief.body, valid, brief.sources),
+        body=_paragraphs(brief.body, valid),
         conflicts=_conflicts(brief.conflicts, valid),
-        analysis=_paragraphs(brief.analysis, valid, brief.sources),
+        analysis=_paragraphs(brief.analysis, valid),
         sources=_sources(brief.sources, valid),
         notes=list(brief.notes),
         created_iso=brief.created_at.isoformat(),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from newsweave.records import Brief, BriefSentence, Source
 from newsweave.render import (
@@ -13,7 +12,7 @@ from newsweave.render import (
     has_inline_citations,
     paragraphs,
     set_apart,
-    wire_note,
+    split_end,
 )
 
 _WHITESPACE = re.compile(r"\s+")
@@ -56,12 +55,12 @@ def _escape_block_start(match: re.Match[str]) -> str:
     return match.group(3) + "\\" + match.group(4)
 
 
-def sentence_markdown(s: BriefSentence, sources: Sequence[Source] = ()) -> str:
-    """One sentence with its citation marker, e.g. "The quake struck at dawn. [1, 2]".
+def sentence_markdown(s: BriefSentence) -> str:
+    """One sentence with its citation marker inside it: "The quake struck at dawn [1, 2]."
 
     A conflict sentence carries a marker after each side already ("… Bishkek [1, 2]; …
-    Dushanbe [3]"), so it gets no extra marker unless its text has none at all. Cited wire
-    copies are named: "[1, 2, 4] (1, 2: same wire text)".
+    Dushanbe [3]."), so it gets no extra marker unless its text has none at all. Which
+    sources republish one wire text is said in the source list, not in the prose.
     """
     text = escape_markdown(s.text)
     if set_apart(s) and has_inline_citations(s.text):
@@ -69,12 +68,13 @@ def sentence_markdown(s: BriefSentence, sources: Sequence[Source] = ()) -> str:
     marker = citation_marker(s.citations)
     if not marker:
         return text
-    return f"{text} {marker}{wire_note(s.citations, sources)}"
+    body, end = split_end(text)
+    return f"{body} {marker}{end}"
 
 
-def paragraph_markdown(sentences: tuple[BriefSentence, ...], sources: Sequence[Source] = ()) -> str:
+def paragraph_markdown(sentences: tuple[BriefSentence, ...]) -> str:
     """A paragraph of sentences; a conflict sentence is labelled as a disagreement."""
-    text = " ".join(sentence_markdown(s, sources) for s in sentences)
+    text = " ".join(sentence_markdown(s) for s in sentences)
     label = set_apart(sentences[0]) if len(sentences) == 1 else ""
     if label:
         return f"**{label}:** {text}"
@@ -97,12 +97,11 @@ def source_markdown(source: Source) -> str:
 
 def render_markdown(brief: Brief) -> str:
     """The whole brief as Markdown, ending with one newline."""
-    src = brief.sources
-    blocks = [f"# {escape_markdown(brief.headline)}", sentence_markdown(brief.lede, src)]
-    blocks += [paragraph_markdown(p, src) for p in paragraphs(brief.body)]
+    blocks = [f"# {escape_markdown(brief.headline)}", sentence_markdown(brief.lede)]
+    blocks += [paragraph_markdown(p) for p in paragraphs(brief.body)]
     if brief.analysis:
         blocks.append("## Analysis")
-        blocks += [paragraph_markdown(p, src) for p in paragraphs(brief.analysis)]
+        blocks += [paragraph_markdown(p) for p in paragraphs(brief.analysis)]
     blocks.append("## Sources")
     sources = sorted(brief.sources, key=lambda s: s.number)
     blocks.append("\n".join(source_markdown(s) for s in sources))

@@ -20,7 +20,7 @@ from newsweave.render import (
     has_inline_citations,
     paragraphs,
     set_apart,
-    wire_note,
+    split_end,
 )
 from newsweave.render.html import is_web_url
 from newsweave.store import StoredBrief, StoryRow
@@ -69,7 +69,6 @@ class SentenceView:
     index: int
     role: str
     segments: tuple[Segment, ...]
-    note: str  # e.g. " (1, 2: same wire text)"
 
 
 @dataclass(frozen=True)
@@ -251,9 +250,7 @@ def _cites(
     return tuple(out)
 
 
-def _sentence(
-    s: BriefSentence, index: int, sources: Mapping[int, SourceView], all_sources: Sequence[Source]
-) -> SentenceView:
+def _sentence(s: BriefSentence, index: int, sources: Mapping[int, SourceView]) -> SentenceView:
     """A sentence as segments; a conflict sentence keeps its citation groups where they stand."""
 
     def target(n: int) -> str:
@@ -269,13 +266,10 @@ def _sentence(
             )
             start = match.end()
         segments.append(Segment(s.text[start:]))
-        return SentenceView(index, s.role, tuple(segments), "")
-    return SentenceView(
-        index,
-        s.role,
-        (Segment(s.text, _cites(s.citations, sources, target)),),
-        wire_note(s.citations, all_sources),
-    )
+        return SentenceView(index, s.role, tuple(segments))
+    body, end = split_end(s.text)
+    segments = (Segment(body, _cites(s.citations, sources, target)), Segment(end))
+    return SentenceView(index, s.role, segments)
 
 
 def _support_of(s: BriefSentence, number: int) -> Support | None:
@@ -320,7 +314,7 @@ def brief_view(brief: Brief) -> BriefView:
         # Sentences are numbered in reading order (lede 0), as brief.sentences lists them.
         out = []
         for p in paragraphs(sentences):
-            views = tuple(_sentence(s, start + k, sources, brief.sources) for k, s in enumerate(p))
+            views = tuple(_sentence(s, start + k, sources) for k, s in enumerate(p))
             start += len(p)
             label = set_apart(p[0]) if len(p) == 1 else ""
             out.append(ParagraphView(bool(label), views, label))
@@ -357,7 +351,7 @@ def brief_view(brief: Brief) -> BriefView:
         headline=brief.headline,
         created=When.of(brief.created_at),
         independent_sources=brief.independent_sources,
-        lede=_sentence(brief.lede, 0, sources, brief.sources),
+        lede=_sentence(brief.lede, 0, sources),
         body=paras(brief.body, 1),
         analysis=paras(brief.analysis, 1 + len(brief.body)),
         conflicts=conflicts,
