@@ -31,7 +31,20 @@ _BOILERPLATE = re.compile(
     r"internet archive|web crawl|these crawls|video is represented|"
     r"tweet with a location|getty images|\bap photo\b|\(associated press\)|\bphoto:|"
     r"\bfile photo\b|image caption|^read more\b|^related:|contact details|"
-    r"terms of (?:use|service)|enable javascript|your browser",
+    r"terms of (?:use|service)|enable javascript|your browser|"
+    r"opens? (?:in )?a new window|\bto read (?:this|the) (?:story|article) in full\b|"
+    r"\bmust be a (?:subscriber|member)\b|\bsubscribers? only\b|"
+    r"^the following is an excerpt\b|\bis an excerpt (?:of|from) an article\b|"
+    r"^see more of .{1,60} on (?:facebook|twitter|instagram)|(?-i:^CLOSE\b)|"
+    r"^image (?:copyright|source)|"
+    r"\b(?:photo|image|video) (?:credit|courtesy)\b|\bskip (?:to|this) (?:content|ad)\b|"
+    r"\bcomments? (?:are|have been) (?:closed|disabled)\b|^(?:watch|listen|play video):",
+    re.IGNORECASE,
+)
+# Openers of a sentence that leans on one before it: "that, in turn," "the move", "also".
+_LEANS = re.compile(
+    r"^(?:that|this|which),? in turn\b|^(?:the|this|that) (?:move|decision|announcement|"
+    r"incident|attack|case|comment|remark|statement)s?\b|^also\b|^in addition\b|^as a result\b",
     re.IGNORECASE,
 )
 # Openers that lean on a sentence the brief may not carry ("But it ...", "These ...").
@@ -114,3 +127,17 @@ def is_candidate(text: str, min_words: int = 6, max_words: int = 60) -> bool:
 def stands_alone(text: str) -> bool:
     """Whether a sentence can open a brief: no leaning on what came before, no bare quote."""
     return not _DANGLING.match(text) and text[:1] not in "\"“'‘" and "?" not in text
+
+
+def is_furniture(text: str) -> bool:
+    """Whether a sentence is page furniture: captions, widget words, notices, link text."""
+    return _BOILERPLATE.search(text) is not None
+
+
+def is_dangling(text: str) -> bool:
+    """Whether a sentence leans on an antecedent before it ("He said", "But", "That, in turn,").
+
+    A sentence that opens on a pronoun, a demonstrative or a connective needs the sentence
+    that came before it in its report.
+    """
+    return bool(_DANGLING.match(text) or _LEANS.match(text))
