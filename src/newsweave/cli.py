@@ -770,3 +770,52 @@ def eval_conflicts(
         click.echo("\n" + ec.format_show(result))
     if json_out is not None:
         _write(json.dumps(ec.result_to_json(result), indent=1) + "\n", json_out)
+
+
+@main.command("eval-prose")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="Folder holding multinews-dev/ and allsides-neus-dev/.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N clusters of each set.")
+@click.pass_context
+def eval_prose(ctx: click.Context, data: Path, limit: int | None) -> None:
+    """Check that briefs read like news: templates, citations, furniture, dangling, lede."""
+    import itertools
+    import tempfile
+
+    from newsweave import evaluate as ev
+    from newsweave import evaluate_prose as ep
+    from newsweave.pipeline import make_brief
+    from newsweave.sources.datasets import cluster_reports
+    from newsweave.text.embed import make_embedder
+
+    sets = {
+        "multinews-dev": {"multinews": data / "multinews-dev" / "sample_validation.csv"},
+        "allsides-val": {"allsides": data / "allsides-neus-dev"},
+    }
+    present = {
+        name: where for name, where in sets.items() if all(p.exists() for p in where.values())
+    }
+    if not present:
+        click.echo(f"skipped: no Multi-News or AllSides dev data under {data}")
+        return
+    try:
+        ev.require_extra(["newsweave"])
+        with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
+            settings = _settings(ctx).with_(home=Path(home))
+            embedder = make_embedder(settings.embedder)  # loaded once, before timing
+
+            def brief(cluster: ev.Cluster) -> ep.Brief:
+                return make_brief(cluster_reports(cluster, "eval"), settings, embedder)
+
+            results = [
+                ep.run(name, itertools.islice(ev.dataset_clusters(**where), limit), brief)
+                for name, where in present.items()
+            ]
+    except NewsweaveError as error:
+        _fail(error)
+    click.echo(ep.format_counts(results))

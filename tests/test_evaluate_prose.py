@@ -1,0 +1,64 @@
+"""The prose check flags what a reader would (examples written for the project)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsweave.evaluate_prose import ProseCounts, check_brief, format_counts, plain
+from newsweave.records import Brief, BriefSentence, Source
+
+NOW = datetime(2026, 6, 5, tzinfo=UTC)
+
+
+def _brief(headline: str, lede: str, *body: str) -> Brief:
+    return Brief(
+        headline=headline,
+        lede=BriefSentence(lede, (1,), "lede"),
+        body=tuple(BriefSentence(t, (1, 2), "body") for t in body),
+        conflicts=(),
+        analysis=(BriefSentence("This brief draws on two reports [1, 2].", (1, 2), "analysis"),),
+        sources=(
+            Source(1, "a", "Harbour News", "Port reopens", "https://a.example", NOW),
+            Source(2, "b", "Coast Daily", "Port back in business", "https://b.example", NOW),
+        ),
+        created_at=NOW,
+    )
+
+
+def test_templates_furniture_and_dangling_openers_are_flagged() -> None:
+    counts = ProseCounts("made up")
+    check_brief(
+        _brief(
+            "See more of Harbour News on Facebook",
+            "According to a report by Harbour News published June 5, 2026, the port reopened [1].",
+            "Coast Daily also reported that Police say the crane collapsed [1, 2].",
+            "CLOSE Divers searched the harbour for hours [1, 2].",
+            "Cargo rates rose amid the strike Opens a New Window.",
+            "To read this story in full you must be a subscriber.",
+            "That, in turn, delayed shipments across the region [1, 2].",
+            "He said the port would stay open at night [1, 2].",
+            "The harbour master said repairs would take two weeks [1, 2].",
+        ),
+        counts,
+    )
+    assert counts.sentences == 8
+    assert counts.templates == 2
+    assert counts.furniture == 4  # three sentences and the headline
+    assert counts.dangling == 2
+    assert counts.citations == 1 + 2 * 7
+    table = format_counts([counts])
+    assert "25.0% (2/8)" in table and "dangling openers" in table
+
+
+def test_plain_prose_passes() -> None:
+    counts = ProseCounts("clean")
+    check_brief(
+        _brief(
+            "Port reopens after crane collapse",
+            "The port reopened on Friday after a crane collapse closed it for a week [1].",
+            "According to police, the crane's cable snapped during a storm [1, 2].",
+        ),
+        counts,
+    )
+    assert (counts.templates, counts.furniture, counts.dangling) == (0, 0, 0)
+    assert plain("The port reopened [1, 2].") == "The port reopened."
