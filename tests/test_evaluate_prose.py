@@ -62,3 +62,12 @@ def test_plain_prose_passes() -> None:
     )
     assert (counts.templates, counts.furniture, counts.dangling) == (0, 0, 0)
     assert plain("The port reopened [1, 2].") == "The port reopened."
+
+
+def test_an_opening_connective_is_dropped_and_the_sentence_recapitalised() -> None:
+    from newsweave.text.sentences import without_connective
+
+    assert without_connective("But the vote was delayed.") == "The vote was delayed."
+    assert without_connective("However, officials said more.") == "Officials said more."
+    assert without_connective("Butter prices rose.") == "Butter prices rose."
+    assert without_connective("Also on Friday, the port closed.") == "On Friday, the port closed."

@@ -27,7 +27,12 @@ from newsweave.records import (
 from newsweave.render import citation_marker, format_timestamp
 from newsweave.salience import features, heuristic, load_model, story_stats
 from newsweave.text.dates import format_date, resolve_relative
-from newsweave.text.sentences import is_candidate, stands_alone
+from newsweave.text.sentences import (
+    is_candidate,
+    is_furniture,
+    stands_alone,
+    without_connective,
+)
 from newsweave.text.slots import disagree
 from newsweave.text.words import content_words
 from newsweave.text.words import words as word_set
@@ -204,7 +209,7 @@ def _write(pick: _Pick, analysis: Analysis, names: set[str], role: str) -> str:
     (the Analysis) that does not itself say whose view it is gets its outlet named.
     """
     report = analysis.report(pick.sentence.report_id)
-    text, _ = resolve_relative(pick.sentence.text, report.published)
+    text, _ = resolve_relative(without_connective(pick.sentence.text), report.published)
     if role == "analysis" and not _OWN_ATTRIBUTION.search(text):
         outlets = list(dict.fromkeys(analysis.report(r).outlet for r in pick.report_ids))
         if len(outlets) == 1:
@@ -289,7 +294,9 @@ def _headline(analysis: Analysis, lede: str) -> str:
     titles = [
         _OUTLET_SUFFIX.sub("", r.title).strip()
         for r in analysis.reports
-        if 4 <= len(r.title.split()) <= 20 and not _BAD_TITLE.search(r.title.strip())
+        if 4 <= len(r.title.split()) <= 20
+        and not _BAD_TITLE.search(r.title.strip())
+        and not is_furniture(r.title)  # a caption or widget line is no headline
     ]
     if not titles:
         words = lede.rstrip(".").split()

@@ -129,6 +129,23 @@ def stands_alone(text: str) -> bool:
     return not _DANGLING.match(text) and text[:1] not in "\"“'‘" and "?" not in text
 
 
+# Connectives that only join a sentence to the one before: dropped, the sentence stands alone.
+_CONNECTIVE = re.compile(
+    r"^(?:but|and|so|yet|also|still|however|meanwhile|moreover|in addition|as a result|"
+    r"instead|indeed|then|now|further|furthermore),?\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def without_connective(text: str) -> str:
+    """The sentence without an opening connective ("But the vote ..." -> "The vote ...")."""
+    match = _CONNECTIVE.match(text)
+    if match is None:
+        return text
+    rest = text[match.end() :]
+    return rest[0].upper() + rest[1:]
+
+
 def is_furniture(text: str) -> bool:
     """Whether a sentence is page furniture: captions, widget words, notices, link text."""
     return _BOILERPLATE.search(text) is not None
