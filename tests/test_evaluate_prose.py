@@ -71,3 +71,22 @@ def test_an_opening_connective_is_dropped_and_the_sentence_recapitalised() -> No
     assert without_connective("However, officials said more.") == "Officials said more."
     assert without_connective("Butter prices rose.") == "Butter prices rose."
     assert without_connective("Also on Friday, the port closed.") == "On Friday, the port closed."
+
+
+def test_a_pronoun_subject_takes_the_one_person_named_before() -> None:
+    from newsweave.text.sentences import name_for_pronoun
+
+    report = "Harbour master Ines Vale said the port would reopen. She said repairs were done."
+    assert (
+        name_for_pronoun("She said repairs were done.", "Harbour master Ines Vale said so.", report)
+        == "Vale said repairs were done."
+    )
+    # Two people named, a place, an organisation, or no sign it is a person: left as written.
+    two = "Ines Vale met Tomas Ruiz at the port."
+    assert name_for_pronoun("She left.", two, two) == "She left."
+    place = "A car hit a woman in Huntington Beach, police said."
+    assert (
+        name_for_pronoun("She was later identified.", place, place) == "She was later identified."
+    )
+    agency = "He toured a U.S. Border Patrol station in the valley."
+    assert name_for_pronoun("He will speak.", agency, agency) == "He will speak."

@@ -43,6 +43,14 @@ class Analysis:
         """Row of each sentence in `sentences`, `embeddings` and `slots`."""
         return {s: i for i, s in enumerate(self.sentences)}
 
+    @cached_property
+    def _by_place(self) -> dict[tuple[str, int], Sentence]:
+        return {(s.report_id, s.index): s for s in self.sentences}
+
+    def sentence_at(self, report_id: str, index: int) -> Sentence | None:
+        """The report's sentence at this position, if it has one."""
+        return self._by_place.get((report_id, index))
+
     def report(self, report_id: str) -> Report:
         """The report with this id."""
         return next(r for r in self.reports if r.id == report_id)

@@ -30,6 +30,7 @@ from newsweave.text.dates import format_date, resolve_relative
 from newsweave.text.sentences import (
     is_candidate,
     is_furniture,
+    name_for_pronoun,
     stands_alone,
     without_connective,
 )
@@ -209,7 +210,11 @@ def _write(pick: _Pick, analysis: Analysis, names: set[str], role: str) -> str:
     (the Analysis) that does not itself say whose view it is gets its outlet named.
     """
     report = analysis.report(pick.sentence.report_id)
-    text, _ = resolve_relative(without_connective(pick.sentence.text), report.published)
+    text = without_connective(pick.sentence.text)
+    before = analysis.sentence_at(pick.sentence.report_id, pick.sentence.index - 1)
+    if before is not None:
+        text = name_for_pronoun(text, before.text, report.text)  # "He said" -> "Kerr said"
+    text, _ = resolve_relative(text, report.published)
     if role == "analysis" and not _OWN_ATTRIBUTION.search(text):
         outlets = list(dict.fromkeys(analysis.report(r).outlet for r in pick.report_ids))
         if len(outlets) == 1:

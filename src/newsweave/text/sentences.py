@@ -41,6 +41,8 @@ _BOILERPLATE = re.compile(
     r"\bcomments? (?:are|have been) (?:closed|disabled)\b|^(?:watch|listen|play video):",
     re.IGNORECASE,
 )
+# "There are questions about ...": an existential opener, not a pointer to what came before.
+_EXISTENTIAL = re.compile(r"^there(?:'s|’s|\s+(?:is|are|was|were|have|has|had|will))\b", re.I)
 # Openers of a sentence that leans on one before it: "that, in turn," "the move", "also".
 _LEANS = re.compile(
     r"^(?:that|this|which),? in turn\b|^(?:the|this|that) (?:move|decision|announcement|"
@@ -157,4 +159,53 @@ def is_dangling(text: str) -> bool:
     A sentence that opens on a pronoun, a demonstrative or a connective needs the sentence
     that came before it in its report.
     """
+    if _EXISTENTIAL.match(text):
+        return False  # "There are questions about ...": nothing before it is needed
     return bool(_DANGLING.match(text) or _LEANS.match(text))
+
+
+# "He said", "She is due in court": a personal pronoun as the subject.
+_PERSONAL = re.compile(r"^(?P<pronoun>He|She)\b(?!['’])")
+# A person's name: two or three capitalised words ("Geraldine Alcorn", "Mary Ann Smith").
+_PERSON_NAME = re.compile(r"\b(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2})\b")
+# Signs that a name is a person's: a title before it, an age after it, a verb of saying.
+_PERSON_CUES = (
+    r"\b(?:Mr|Mrs|Ms|Dr|President|Sen|Senator|Rep|Gov|Governor|Judge|Mayor|coach|"
+    r"spokes(?:wo)?man|spokesperson|actress|actor|singer|star)\.?\s+(?:[A-Z][a-z'’-]+\s+)?{name}\b"
+    r"|\b{name},\s+\d{{1,3}}\b|\b{name}\s+(?:said|says|told|added|wrote|argued|insisted)\b"
+)
+_ARTICLES = frozenset({"The", "A", "An", "This", "That", "In", "On", "At", "By", "For"})
+# Words that make a capitalised run an organisation or a place, not a person.
+_NOT_PERSON = frozenset(
+    "University College School Department Police Court House Senate Party Company Inc Corp "
+    "Group Association Agency Service Office Ministry Council Committee Board Street Avenue "
+    "County City State States Republic Kingdom Union News Times Post Press Airport Hospital "
+    "Church Center Centre Institute Foundation Bank Club League Airlines Army Navy".split()
+)
+
+
+def name_for_pronoun(text: str, before: str, report: str = "") -> str:
+    """The sentence with an opening "He"/"She" replaced by the one person the sentence before
+    names ("He said ..." after "... coach Steve Kerr ..." -> "Kerr said ..."); unchanged when
+    that sentence names no person or more than one, or when the report never treats the name
+    as a person's (a title before it, an age after it, or a verb of saying)."""
+    match = _PERSONAL.match(text)
+    if match is None:
+        return text
+    from newsweave.text.dates import MONTHS, WEEKDAYS
+    from newsweave.text.slots import gazetteer
+
+    calendar = {w.capitalize() for w in (*MONTHS, *WEEKDAYS)}
+    places = gazetteer()
+    people = set()
+    for m in _PERSON_NAME.finditer(before):
+        name = re.sub(r"['’]s$", "", m.group("name"))  # "Avenatti’s" is Avenatti
+        if set(name.split()) & (_NOT_PERSON | calendar | _ARTICLES) or name in places:
+            continue  # an organisation, a date or a place ("Huntington Beach")
+        people.add(name.split()[-1])
+    if len(people) != 1:
+        return text
+    person = people.pop()
+    if not re.search(_PERSON_CUES.format(name=re.escape(person)), report or before):
+        return text
+    return person + text[match.end() :]
