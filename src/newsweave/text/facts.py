@@ -8,6 +8,7 @@ the person whose age it is, the words around it. Two reports' facts meet when th
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -206,6 +207,12 @@ def _tokens(sentence: str) -> list[_Tok]:
     return [_Tok(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
 
 
+def _token_at(tokens: list[_Tok], offset: int) -> int:
+    """The index of the first token starting at or after a character offset (binary search:
+    a sentence of many numbers must not cost the square of its length)."""
+    return bisect.bisect_left(tokens, offset, key=lambda t: t.start)
+
+
 def _word_number(word: str) -> float | None:
     """'twenty-eight' -> 28, 'six' -> 6, 'dozen' -> 12."""
     word = word.lower()
@@ -266,6 +273,11 @@ def _content_stems(tokens: list[_Tok], lo: int, hi: int, skip: set[int]) -> froz
     )
 
 
+# Characters read before a value, and tokens either side, at most.
+_LOOK_BEHIND = 80
+_CLAUSE_TOKENS = 40
+
+
 def _clause_bounds(tokens: list[_Tok], k: int) -> tuple[int, int]:
     """Token range of the clause around token k (between ; : — or sentence ends)."""
 
@@ -275,10 +287,10 @@ def _clause_bounds(tokens: list[_Tok], k: int) -> tuple[int, int]:
         return tokens[i].text in (";", "—", "–")
 
     lo = k
-    while lo > 0 and not ends(lo - 1):
+    while lo > max(0, k - _CLAUSE_TOKENS) and not ends(lo - 1):
         lo -= 1
     hi = k
-    while hi < len(tokens) and not ends(hi):
+    while hi < min(len(tokens), k + _CLAUSE_TOKENS) and not ends(hi):
         hi += 1
     return lo, hi
 
@@ -429,17 +441,21 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             continue  # a time of day
         k_first = starts.get(begin + (1 if match.group("cur") else 0))
         if k_first is None:
-            k_first = next((k for k, t in enumerate(tokens) if t.start >= begin), len(tokens))
-        k_after = next((k for k, t in enumerate(tokens) if t.start >= end), len(tokens))
+            k_first = _token_at(tokens, begin)
+        k_after = _token_at(tokens, end)
         if k_first > 0:
             prev = tokens[k_first - 1].text
             if prev[0].isupper() and prev.lower() not in _DETERMINERS | _NOT_NOUNS:
                 continue  # part of a name: "Interstate 35", "Category 4", "Area 51"
-        opened = sentence.rfind("(", 0, begin)
-        if opened > sentence.rfind(")", 0, begin) and _VALUE_BEFORE.search(sentence[:opened]):
+        # Look-behinds read a bounded window: a long run-on line must not cost its square.
+        near = max(0, begin - _LOOK_BEHIND)
+        opened = sentence.rfind("(", near, begin)
+        if opened > sentence.rfind(")", near, begin) and _VALUE_BEFORE.search(
+            sentence[near:opened]
+        ):
             continue  # "1bn yen ($8.3m)", "15m (6.5ft to 50ft)": a conversion of the value before
         range_end = range_ends.pop(begin, "")
-        if re.search(r"\b(?:between|from)\s+\$?$", sentence[:begin], re.IGNORECASE):
+        if re.search(r"\b(?:between|from)\s+\$?$", sentence[near:begin], re.IGNORECASE):
             # "between 2 and 16 meters", "from 2m to 15m": a range's ends are compared only
             # with another range's ends, never with a single figure.
             other = re.match(r"[^,;]{0,40}?\b(?:and|to)\s+\$?(?=\d)", sentence[end:])
@@ -475,7 +491,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             unit = "length"
         if hyphen and not pct:
             parts = hyphen.group("parts").split("-")
-            j = next((k for k, t in enumerate(tokens) if t.start >= end + hyphen.end()), j)
+            j = _token_at(tokens, end + hyphen.end())
             text_end = end + hyphen.end()
             if parts[:2] == ["year", "old"]:
                 continue  # an age: read by _ages with its owner
@@ -503,7 +519,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
         elif unit == "count" and (whole := _PART_OF.match(sentence[end:])):
             # "157 of 338 seats": the part is counted in the whole's noun; the whole is not read.
             at = end + whole.end()
-            k_whole = next((k for k, t in enumerate(tokens) if t.start >= at), len(tokens))
+            k_whole = _token_at(tokens, at)
             noun, j = _noun_phrase(tokens, k_whole + 1)
             what = frozenset(stem(w) for w in noun if not w.lower().endswith(("ed", "ing")))
             skip_whole.add(at)
@@ -539,7 +555,7 @@ def _numbers(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> lis
             unit == "count"
             and not what
             and event in RUNNING_EVENTS
-            and not re.search(r"\b(?:at|aged?)\s+$", sentence[:begin], re.IGNORECASE)
+            and not re.search(r"\b(?:at|aged?)\s+$", sentence[near:begin], re.IGNORECASE)
         ):
             what = frozenset(
                 {"person"}
@@ -593,7 +609,7 @@ def _whole_ranges(facts: list[Fact]) -> list[Fact]:
 
 def _qualifier(sentence: str, begin: int) -> tuple[str | None, int | None]:
     """The qualifier before a number at `begin` and where it starts; None for non-values."""
-    before = sentence[:begin].lower()
+    before = sentence[max(0, begin - _LOOK_BEHIND) : begin].lower()
     if re.search(r"\b(?:one|a few|several|some)\s+of\s+(?:the\s+)?$", before):
         return None, None
     for phrase, kind in _QUALIFIERS:
@@ -679,7 +695,7 @@ def _years_and_things(sentence: str, row: int, report_id: str) -> list[Fact]:
         )
     for m in re.finditer(r"\bsince\s+(?P<year>(?:18|19|20)\d\d)\b(?!\s*[-–])", sentence):
         tokens = _tokens(sentence)
-        k = next(i for i, t in enumerate(tokens) if t.start >= m.start("year"))
+        k = _token_at(tokens, m.start("year"))
         # What has lasted since then: the nearest noun before "since" ("the port authority").
         head = next(
             (
@@ -741,7 +757,7 @@ def _dates(
         before = sentence[: m.start()].split()[-2:]
         if any(w.lower().strip(",") in _REPORTING for w in before):
             continue  # "police confirmed Wednesday": when it was said, not when it happened
-        k = next((i for i, t in enumerate(tokens) if t.start >= m.start()), len(tokens))
+        k = _token_at(tokens, m.start())
         around = sentence[max(0, m.start() - 12) : m.end() + 12]
         tod = _TIME_OF_DAY.search(around)
         facts.append(
@@ -773,7 +789,7 @@ def _places(sentence: str, row: int, report_id: str, tokens: list[_Tok]) -> list
             merged.append((slot, slot.text))
     for slot, written in merged:
         at = sentence.find(written)
-        k = next((i for i, t in enumerate(tokens) if t.start >= at), len(tokens))
+        k = _token_at(tokens, at)
         n = len(written.split())
         facts.append(
             Fact(
