@@ -308,3 +308,26 @@ def test_the_demo_states_exactly_its_two_disagreements(
         ("the number of months", "hard", False),
     ]
     assert sum(s.role == "conflict" for s in brief.body) == 2
+
+
+def test_a_side_of_copies_from_one_outlet_reads_in_the_singular(
+    settings: Settings, embedder: Embedder
+) -> None:
+    wire = (
+        "Train drivers began a 48-hour strike on Friday over pay, halting most services "
+        "across the country, the union said in a statement."
+    )
+    brief = _brief(
+        {
+            "Rail Wire": wire,
+            "Metro Daily": wire,  # the wire text republished word for word
+            "Commuter Post": (
+                "Train drivers walked out on Friday at the start of a 72-hour strike over pay, "
+                "halting most services across the country. Operators said talks would resume."
+            ),
+        },
+        settings,
+        embedder,
+    )
+    [line] = [s.text for s in brief.body if s.role == "conflict"]
+    assert "two reports from one independent outlet say 48-hour strike" in line

@@ -251,7 +251,8 @@ def _conflict_sentence(conflict: StoryConflict, analysis: Analysis, numbers: dic
         n = analysis.independent(side.report_ids)
         reports = len(side.report_ids)
         if reports > n:
-            who = f"{count_word(reports)} reports from {count_word(n)} independent outlets say"
+            outlets = "independent outlet" if n == 1 else "independent outlets"
+            who = f"{count_word(reports)} reports from {count_word(n)} {outlets} say"
         elif n == 1:
             who = "one outlet says" if k == 0 else "one says"
         else:
