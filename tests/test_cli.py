@@ -111,3 +111,14 @@ def test_demo_command_prints_the_brief_and_writes_html(tmp_path: Path) -> None:
     assert "## Analysis" in done.stdout and "Dushanbe" in done.stdout
     html = (tmp_path / "newsweave-demo.html").read_text(encoding="utf-8")
     assert html.lower().startswith("<!doctype html>")
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "newsweave", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("Usage: newsweave ")
