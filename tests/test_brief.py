@@ -243,3 +243,21 @@ def test_reporting_never_asserts_the_minority_side(brief: Brief) -> None:
     for sentence in (brief.lede, *brief.body):
         if sentence.role != "conflict":
             assert "Dushanbe" not in sentence.text and "two months" not in sentence.text
+
+
+def test_a_headline_carries_no_dateline(settings: Settings, embedder: Embedder) -> None:
+    texts = [
+        "A winter storm closed highways across the state on Friday, the patrol said.",
+        "Highways across the state were closed on Friday as a winter storm moved east.",
+    ]
+    reports = [
+        Report(
+            id=f"s{k}",
+            outlet=f"Outlet {k}",
+            title="(CNN) -- Winter storm closes highways across the state",
+            text=text,
+        )
+        for k, text in enumerate(texts)
+    ]
+    brief = make_brief(reports, settings, embedder)
+    assert brief.headline == "Winter storm closes highways across the state"

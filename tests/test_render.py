@@ -162,6 +162,12 @@ def test_sentence_markdown() -> None:
     asked = BriefSentence('She asked: "Why now?"', (1,))
     assert sentence_markdown(asked) == 'She asked: "Why now?" [1]'
     assert sentence_markdown(BriefSentence("No stop at the end", (3,))) == "No stop at the end [3]"
+    # An abbreviation's point stays with it.
+    late = BriefSentence("Flights stopped after 4:30 p.m.", (2,))
+    assert sentence_markdown(late) == "Flights stopped after 4:30 p.m. [2]"
+    assert (
+        sentence_markdown(BriefSentence("Troops left the U.S.", (1,))) == "Troops left the U.S. [1]"
+    )
     conflict = BriefSentence("Some say 3 [1]; others 4 [2].", (1, 2), "conflict")
     assert sentence_markdown(conflict) == "Some say 3 [1]; others 4 [2]."
     # A conflict sentence without inline markers still shows its sources.

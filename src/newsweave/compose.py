@@ -31,6 +31,7 @@ from newsweave.text.sentences import (
     is_candidate,
     is_furniture,
     name_for_pronoun,
+    split_dateline,
     stands_alone,
     without_connective,
 )
@@ -298,7 +299,8 @@ def _conflict_record(
 def _headline(analysis: Analysis, lede: str) -> str:
     """The title closest to what all reports say, without outlet suffix; else the lede's start."""
     titles = [
-        _OUTLET_SUFFIX.sub("", r.title).strip()
+        # A dateline ("(CNN) --", "WASHINGTON (AP) -") opens an article, not its headline.
+        split_dateline(_OUTLET_SUFFIX.sub("", r.title).strip())[1]
         for r in analysis.reports
         if 4 <= len(r.title.split()) <= 20
         and not _BAD_TITLE.search(r.title.strip())

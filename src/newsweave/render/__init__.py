@@ -33,6 +33,10 @@ def citation_marker(citations: Iterable[int]) -> str:
 
 
 # A sentence's closing stop, after any closing quotation mark: the marker goes before it.
+# A sentence ending on an abbreviation ("4:30 p.m.", "the U.S.", "Jr."): its point is not a stop.
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Za-z]\.){2,}$|\b(?:Jr|Sr|Inc|Co|Ltd|Corp|St|Mr|Mrs|Ms|Dr|No|vs|etc)\.$"
+)
 _END = re.compile(r"(?P<stop>[.!?])(?P<quote>[\"”’']?)\s*$")
 
 
@@ -47,6 +51,8 @@ def split_end(text: str) -> tuple[str, str]:
         return text, ""
     if match.group("quote") and match.group("stop") in "!?":
         return text.rstrip(), ""
+    if not match.group("quote") and _ABBREVIATION.search(text[: match.end("stop")]):
+        return text.rstrip(), ""  # "... after 4:30 p.m." keeps its point: "p.m. [2]"
     return text[: match.start()] + match.group("quote"), match.group("stop")
 
 
