@@ -19,9 +19,6 @@ from newsweave.text.words import shingles
 # Share of a report's word 5-grams found in another report that marks wire copy.
 COPY_CONTAINMENT = 0.6
 SLOT_KINDS: tuple[SlotKind, ...] = ("place", "number", "date", "person")
-# Dates and people contradict only between close sentences: "met on Tuesday" and "returned
-# on Thursday after the talks" are about different moments of one event.
-STRICT_KINDS = frozenset({"date", "person"})
 
 
 @dataclass(frozen=True)

@@ -790,7 +790,8 @@ def eval_prose(ctx: click.Context, data: Path, limit: int | None) -> None:
     from newsweave import evaluate as ev
     from newsweave import evaluate_prose as ep
     from newsweave.pipeline import make_brief
-    from newsweave.sources.datasets import cluster_reports
+    from newsweave.records import Brief
+    from newsweave.sources.datasets import Cluster, cluster_reports
     from newsweave.text.embed import make_embedder
 
     sets = {
@@ -809,7 +810,7 @@ def eval_prose(ctx: click.Context, data: Path, limit: int | None) -> None:
             settings = _settings(ctx).with_(home=Path(home))
             embedder = make_embedder(settings.embedder)  # loaded once, before timing
 
-            def brief(cluster: ev.Cluster) -> ep.Brief:
+            def brief(cluster: Cluster) -> Brief:
                 return make_brief(cluster_reports(cluster, "eval"), settings, embedder)
 
             results = [

@@ -475,7 +475,7 @@ def compose(
         line = _conflict_line(conflict, analysis, numbers)
         if checker is None:
             return line
-        return replace(line, support=_conflict_support(conflict, checker, numbers))
+        return replace(line, support=_conflict_support(conflict, numbers))
 
     def conflict_sentences(pick: _Pick) -> list[BriefSentence]:
         return [conflict_line(c) for c in conflicts_by_claim.pop(pick.claim.id, [])]
@@ -540,14 +540,12 @@ def _support(number: int, result: Verification) -> Support:
     return Support(number, result.verdict, result.score, result.evidence)
 
 
-def _conflict_support(
-    conflict: StoryConflict, checker: StoryVerifier, numbers: dict[str, int]
-) -> tuple[Support, ...]:
+def _conflict_support(conflict: StoryConflict, numbers: dict[str, int]) -> tuple[Support, ...]:
     """Each citation of a conflict sentence, with the sentence that puts it on its side."""
     by_number = {
-        numbers[r]: _support(numbers[r], checker.side_evidence(conflict, side, r))
+        numbers[r]: Support(numbers[r], "supported", 1.0, (said,))
         for side in conflict.sides
-        for r in side.report_ids
+        for r, said in zip(side.report_ids, side.evidence, strict=True)
     }
     return tuple(by_number[n] for n in sorted(by_number))
 

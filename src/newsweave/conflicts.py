@@ -23,7 +23,15 @@ import numpy as np
 
 from newsweave.records import ConflictStrength, Report, Sentence
 from newsweave.text.dates import WEEKDAYS, format_date
-from newsweave.text.facts import EVENTS, Fact, extract_facts, stem
+from newsweave.text.facts import (
+    EVENTS,
+    NUMBER_WORDS,
+    PAST_VERBS,
+    REPORTING,
+    Fact,
+    extract_facts,
+    stem,
+)
 from newsweave.text.slots import geonames
 from newsweave.text.words import WORD
 
@@ -44,21 +52,10 @@ MIN_WORDS = 6
 GENERIC = frozenset({"person", "man", "woman", "child", "people", "member", "other"})
 # Event classes that name what happened to the counted ("dead", "injured", ...): a key.
 EVENT_CLASSES = frozenset(EVENTS.values())
-_REPORTING = frozenset(
-    "said says told reported announced added noted stated according confirmed explained".split()
-)
-_PAST_IRREGULAR = frozenset(
-    "held met took made broke won lost gave went came began fell rose struck hit shot left "
-    "sent fled found kept led ran sold spent stood brought fought".split()
-)
 # Capitalised words before a surname that are not first names.
 _NOT_FIRST_NAMES = frozenset(
     "The A An In On At By Mr Mrs Ms Dr Officer Judge Sen Rep President Governor Mayor Chief "
     "Detective Sgt Lt Capt Gen Coach Professor When While After Before And But".split()
-)
-_NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve dozen twenty thirty forty "
-    "fifty sixty seventy eighty ninety".split()
 )
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|is to|are to|going to|plans? to|scheduled|expected to|due to)\b", re.I
@@ -91,9 +88,9 @@ def _verbs(text: str) -> frozenset[str]:
     """Past-tense verbs near a date or place: what happened then or there."""
     found = set()
     for word in WORD.findall(text.lower()):
-        if word in _REPORTING:
+        if word in REPORTING:
             continue
-        if word in _PAST_IRREGULAR or (word.endswith("ed") and len(word) > 4):
+        if word in PAST_VERBS or (word.endswith("ed") and len(word) > 4):
             found.add(word)
     return frozenset(found)
 
@@ -431,7 +428,7 @@ def _label(fact: Fact) -> str:
             return format_date(date.fromisoformat(value))
         return fact.text
     first = fact.text.split(" ", 1)[0].lower()
-    if fact.qualifier or first in _NUMBER_WORDS:  # "Three people" opening its sentence
+    if fact.qualifier or first in NUMBER_WORDS:  # "Three people" opening its sentence
         return fact.text[0].lower() + fact.text[1:]
     return fact.text
 
@@ -504,9 +501,7 @@ def _noun(fact: Fact) -> str:
                        "less", "fewer", "most", "an", "estimated", "approximately", "just",
                        "million", "billion", "thousand", "trillion"}  # fmt: skip
     head = [
-        w
-        for w in rest
-        if w.lower() not in qualifier_words | _NUMBER_WORDS and not w.startswith("$")
+        w for w in rest if w.lower() not in qualifier_words | NUMBER_WORDS and not w.startswith("$")
     ]
     return " ".join(head)
 
@@ -558,15 +553,17 @@ def find_story_conflicts(
                     matched.setdefault(b, []).append(a)
     conflicts: list[StoryConflict] = []
     used: set[Fact] = set()
-    # Seeds: differing pairs, strongest evidence first.
+    # Seeds: differing pairs, strongest evidence first; each pair once, in reading order (so
+    # that the same story always gives the same sides in the same order).
+    order = {fact: k for k, fact in enumerate(f for row_facts in facts for f in row_facts)}
     seeds = sorted(
         (
             (story.sim(a, b), a, b)
             for a, others in matched.items()
             for b in others
-            if id(a) < id(b) and _comparable(a, b, story) and _values_differ(a, b)
+            if order[a] < order[b] and _comparable(a, b, story) and _values_differ(a, b)
         ),
-        key=lambda t: (-t[0], t[1].row, t[2].row),
+        key=lambda t: (-t[0], order[t[1]], order[t[2]]),
     )
     for _, a, b in seeds:
         if a in used or b in used:

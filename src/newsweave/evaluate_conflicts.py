@@ -22,12 +22,9 @@ cluster's conflicts and its agree-only status go to the same half. The data is r
 
 from __future__ import annotations
 
-import ast
-import csv
 import hashlib
 import json
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -38,7 +35,12 @@ from typing import Any
 from newsweave.errors import InputError
 from newsweave.evaluate_verify import text_table
 from newsweave.records import Conflict, Report
-from newsweave.sources.datasets import Cluster, cluster_reports, parse_allsides_source
+from newsweave.sources.datasets import (
+    Cluster,
+    cluster_reports,
+    parse_allsides_source,
+    read_multinews,
+)
 
 SCHEMA = "newsweave.eval-conflicts/1"
 LABELS = Path("conflicts-dev") / "labels.json"
@@ -214,16 +216,11 @@ def load_clusters(data: Path, keys: Iterable[ClusterKey]) -> dict[ClusterKey, Lo
         path = data / relative
         try:
             if reader == "multinews":
-                csv.field_size_limit(sys.maxsize)
-                with path.open(newline="", encoding="utf-8") as handle:
-                    for index, row in enumerate(csv.DictReader(handle)):
-                        if index in ids:
-                            try:
-                                documents = ast.literal_eval(row["documents"])
-                            except (KeyError, ValueError, SyntaxError) as exc:
-                                raise InputError(f"{path}:row {index}", f"bad row: {exc}") from None
-                            docs = [str(d) for d in documents]
-                            loaded[(dataset, index)] = multinews_cluster((dataset, index), docs)
+                # The product's reader: cluster id is the 0-based row, documents in order.
+                for row in read_multinews(path):
+                    if int(row.id) in ids:
+                        key = (dataset, int(row.id))
+                        loaded[key] = multinews_cluster(key, row.documents)
             else:
                 with path.open(encoding="utf-8", newline="\n") as handle:
                     for index, line in enumerate(handle):

@@ -135,18 +135,6 @@ class StoryVerifier:
                 )
         return results
 
-    def side_evidence(self, conflict: StoryConflict, side: Side, report_id: str) -> Verification:
-        """What a report says that puts it on one side of a conflict."""
-        if report_id in side.report_ids and side.evidence:
-            said = side.evidence[side.report_ids.index(report_id)]
-            return Verification("supported", 1.0, (said,), (), 1.0, 1.0)
-        rows = self._rows.get(report_id, [])
-        wanted = analyse_text(side.value).content
-        best = max(rows, key=lambda r: recall(wanted, self.text(r).content), default=None)
-        if best is None:
-            return Verification("not_found", 0.0, ())
-        return Verification("supported", 1.0, (self.analysis.sentences[best].text,), (), 1.0, 1.0)
-
     def claim_conflicts(self) -> list[StoryConflict]:
         """Statements that one report makes and another denies, as conflicts of kind "claim".
 

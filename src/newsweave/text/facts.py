@@ -43,6 +43,8 @@ _CURRENCY_WORDS = {
     "dollars": "dollars", "dollar": "dollars", "euros": "euros", "euro": "euros",
     "yen": "yen", "yuan": "yuan", "rupees": "rupees",
 }  # fmt: skip
+# Number words, as they open a value ("Three people"); "dozen" too.
+NUMBER_WORDS = frozenset(_UNITS_WORDS) | frozenset(_TENS_WORDS) | {"dozen"}
 # Qualifiers, longest first, and the bounds they put on the stated value.
 _QUALIFIERS = (
     ("more than", "more"), ("at least", "least"), ("as many as", "most"), ("up to", "most"),
@@ -98,8 +100,10 @@ _FORECAST = re.compile(
     re.IGNORECASE,
 )
 _TIME_OF_DAY = re.compile(r"\b(?:late|early|overnight|night|midnight)\b", re.IGNORECASE)
-_REPORTING = frozenset(
-    "said says told reported announced added noted stated confirmed showed".split()
+# Verbs of saying: a day or verb next to them dates the saying, not the event.
+REPORTING = frozenset(
+    "said says told reported announced added noted stated confirmed showed according "
+    "explained".split()
 )
 _CONTEXT = 8  # words either side of a value that say what it is about
 _NOT_NOUNS = STOP_WORDS | {
@@ -132,11 +136,13 @@ _PERSON_NOUNS = frozenset(
     "girl boy man woman child son daughter baby student person victim suspect mother father "
     "brother sister teen teenager driver resident".split()
 )
-# Irregular past tenses: a verb after the counted noun ends its phrase ("6.2 quake struck").
-_PAST_VERBS = frozenset(
+# Irregular past tenses: what happened ("met", "struck"), also where a counted noun's phrase
+# ends ("a 6.2 quake struck").
+PAST_VERBS = frozenset(
     "struck hit held met took made broke won lost gave went came began fell rose shot left sent "
-    "fled found kept led ran sold spent stood brought fought hurt cut put set said told".split()
+    "fled found kept led ran sold spent stood brought fought hurt cut put set".split()
 )
+_PHRASE_ENDS = PAST_VERBS | {"said", "told"}
 # Words before a number that make it part of a name: "Interstate 35", "Category 4".
 _DETERMINERS = frozenset("the a an this that these those its their his her our".split())
 _PLURAL = {"men": "man", "women": "woman", "children": "child", "people": "person",
@@ -310,7 +316,7 @@ def _noun_phrase(tokens: list[_Tok], k: int, limit: int = 3) -> tuple[list[str],
         ):
             j += 1  # "21 Russian and Ukrainian officials": both describe one noun
             continue
-        if not t.text[0].isalpha() or t.low in _NOT_NOUNS or t.low in _PAST_VERBS:
+        if not t.text[0].isalpha() or t.low in _NOT_NOUNS or t.low in _PHRASE_ENDS:
             break
         if t.low in EVENTS and t.low not in _EVENT_NOUNS:
             break
@@ -328,7 +334,7 @@ def _noun_phrase(tokens: list[_Tok], k: int, limit: int = 3) -> tuple[list[str],
     return words, j
 
 
-_MONEY = frozenset({"dollars", "euros", "pounds", "yen", "yuan", "rupees"})
+_MONEY = frozenset(_CURRENCY.values()) | frozenset(_CURRENCY_WORDS.values())
 
 
 def _money_key(tokens: list[_Tok], k_first: int, k_after: int) -> tuple[frozenset[str], int]:
@@ -373,7 +379,7 @@ def _event(tokens: list[_Tok], start: int, end: int) -> str:
     for t in reversed(tokens[max(0, start - 3) : start]):
         if t.low in EVENTS:
             return EVENTS[t.low]
-        if t.low.endswith("ed") and len(t.low) > 4 and t.low not in _REPORTING:
+        if t.low.endswith("ed") and len(t.low) > 4 and t.low not in REPORTING:
             return t.low  # "delayed another 1,500 flights": an event of its own
     return ""
 
@@ -391,7 +397,7 @@ def _day_in_clause(sentence: str, lo: int, hi: int) -> str:
         re.IGNORECASE,
     ):
         before = part[: found.start()].split()[-1:]
-        if before and before[0].lower().strip(",") in _REPORTING:
+        if before and before[0].lower().strip(",") in REPORTING:
             continue  # "said Sunday": when it was said, not when it happened
         return found.group(0).lower()
     return ""
@@ -704,7 +710,7 @@ def _years_and_things(sentence: str, row: int, report_id: str) -> list[Fact]:
                 if t.text[0].isalpha()
                 and t.low not in _NOT_NOUNS
                 and not t.low.endswith(("ed", "ing"))
-                and t.low not in _PAST_VERBS
+                and t.low not in _PHRASE_ENDS
                 and len(t.text) > 3
             ),
             "",
@@ -755,7 +761,7 @@ def _dates(
             except ValueError:
                 continue
         before = sentence[: m.start()].split()[-2:]
-        if any(w.lower().strip(",") in _REPORTING for w in before):
+        if any(w.lower().strip(",") in REPORTING for w in before):
             continue  # "police confirmed Wednesday": when it was said, not when it happened
         k = _token_at(tokens, m.start())
         around = sentence[max(0, m.start() - 12) : m.end() + 12]
