@@ -14,6 +14,27 @@ SALIENCE = ("learned", "heuristic")
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Bounds on the work one input may cause; past one, the input is cut or skipped, named.
+
+    Each limit is far above real news (the longest Multi-News article is about 60 KB) and low
+    enough that a hostile input of a few megabytes costs seconds and megabytes, not minutes and
+    gigabytes (docs/limits.md).
+    """
+
+    title_bytes: int = 2_000  # a headline longer than this is cut
+    text_bytes: int = 500_000  # a report's text longer than this is cut
+    sentence_chars: int = 2_000  # a "sentence" longer than this is split at word boundaries
+    sentences_per_report: int = 1_000  # sentences after this are not read
+    reports_per_brief: int = 300  # a story's newest reports past this are left out of its brief
+    html_depth: int = 5_000  # elements nested deeper than this are flattened, not dropped
+    entity_declarations: int = 0  # feeds that declare more internal XML entities are refused
+    parse_seconds: float = 60.0  # one feed or page parsed in a worker for at most this long
+    parse_memory_bytes: int = 1_500_000_000  # and within this much address space
+    embed_chars: int = 4_000  # text given to an embedder per sentence or report, at most
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run can be told; no module reads the environment on its own."""
 
@@ -33,6 +54,7 @@ class Settings:
     # Hosts (names or addresses) that may be fetched even though they are loopback, private
     # or link-local; empty by default, so feeds cannot be pointed at internal services.
     allow_hosts: tuple[str, ...] = ()
+    limits: Limits = Limits()
 
     @property
     def db_path(self) -> Path:
