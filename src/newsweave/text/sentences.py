@@ -52,7 +52,8 @@ _LEANS = re.compile(
 # Openers that lean on a sentence the brief may not carry ("But it ...", "These ...").
 _DANGLING = re.compile(
     r"^(?:but|and|or|so|yet|also|still|however|meanwhile|instead|it|its|it's|this|that|these|"
-    r"those|they|them|he|she|his|her|their|there|here|such|which|because|although|though)\b",
+    r"those|they|them|he|she|his|her|their|there|here|such|which|because|although|though|"
+    r"except|plus|besides|otherwise|likewise|similarly|again|too)\b",
     re.IGNORECASE,
 )
 _LETTERS = re.compile(r"[A-Za-z]")

@@ -1,0 +1,48 @@
+"""The lede, headline and Analysis choices that make a brief read like news (issue 12)."""
+
+from __future__ import annotations
+
+from newsweave.compose import _derived_title, _headline_of, _interprets, _tells_news
+from newsweave.records import Report
+
+
+def test_a_lede_tells_news_not_the_writers_voice_or_background() -> None:
+    assert _tells_news("Four people were killed and one injured in the shooting on Sunday.")
+    assert _tells_news("CNN is being sued by two EMTs outside the US Embassy in Baghdad.")
+    assert not _tells_news("While you can copyright scripts, you can't copyright a language.")
+    assert not _tells_news("We are so thankful for the outpouring of love for our family.")
+    assert not _tells_news("Hunger is assumed to motivate eating, which satisfies needs.")
+    assert not _tells_news("Scientists have long wanted to produce sperm in the laboratory.")
+    # a quotation's "we" is the speaker's, not the writer's
+    assert _tells_news('"We will rebuild," Mayor Ana Ruiz said on Tuesday.')
+
+
+def test_a_headline_from_the_lede_is_its_main_clause_and_never_cut_mid_clause() -> None:
+    lede = (
+        "The Colorado Rockies gave out 15,000 replica jerseys honoring Troy Tulowitzki on "
+        "Saturday night, but the back of them read Tulowizki instead."
+    )
+    assert _headline_of(lede) == (
+        "The Colorado Rockies gave out 15,000 replica jerseys honoring Troy Tulowitzki on "
+        "Saturday night"
+    )
+    assert _headline_of("Eight people have been arrested in the inquiry.") == (
+        "Eight people have been arrested in the inquiry"
+    )
+    long = " ".join(["word"] * 40) + "."
+    assert _headline_of(long).endswith("…") and len(_headline_of(long).split()) == 20
+
+
+def test_a_title_that_is_only_the_start_of_the_text_is_not_a_headline() -> None:
+    text = "A car park in a Highland town has been confirmed as a Norse parliament site. More."
+    derived = Report("a", "Outlet", "A car park in a Highland town has been…", text)
+    own = Report("b", "Outlet", "Viking parliament found under car park", text)
+    assert _derived_title(derived)
+    assert not _derived_title(own)
+
+
+def test_analysis_needs_interpretation_in_the_sentences_own_words() -> None:
+    assert _interprets("Analysts say the vote signals a shift in the party's base.")
+    assert _interprets("The ruling is expected to reach the Supreme Court next year.")
+    assert not _interprets("Pally's family could not be reached for comment Friday evening.")
+    assert not _interprets('"We could see the smoke from the road," Steck said.')
