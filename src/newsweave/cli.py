@@ -465,7 +465,7 @@ def _progress(done: int) -> None:
 )
 @click.option(
     "--systems",
-    default="newsweave,lead,lexrank,textrank,lsa,oracle",
+    default="newsweave,brief,lead,lexrank,textrank,lsa,oracle",
     show_default=True,
     help="Comma-separated systems to run.",
 )

@@ -10,6 +10,8 @@ Systems (a plain registry, name -> callable(cluster, budget) -> text):
   the word budget is what binds) and ``fill`` (run to the budget rather than stop short, as the
   text is cut anyway); lede + body + analysis sentence texts in order, citation markers
   removed, no source list.
+- ``brief``: what ``newsweave brief --words N`` prints, N the budget: the same, without the
+  sentence cap lifted and without ``fill``, so it stops short of the budget where peers run over.
 - ``lead``: the articles' sentences taken round robin (first sentences first).
 - ``lexrank``, ``textrank``, ``lsa``: sumy 0.13.0 over the sentences of all articles, run
   offline (newsweave's sentence splitter, a regex word tokenizer, sumy's Snowball stemmer and
@@ -51,7 +53,7 @@ from newsweave.text.sentences import split_sentences
 
 System = Callable[[Cluster, int], str]
 
-SYSTEM_NAMES = ("newsweave", "lead", "lexrank", "textrank", "lsa", "oracle")
+SYSTEM_NAMES = ("newsweave", "brief", "lead", "lexrank", "textrank", "lsa", "oracle")
 SUMY_SYSTEMS = ("lexrank", "textrank", "lsa")
 EXTRA = "eval"
 EXTRA_PACKAGES = {"rouge_score": "rouge-score", "sumy": "sumy"}
@@ -282,20 +284,31 @@ def oracle(cluster: Cluster, budget: int) -> str:
     return " ".join(oracle_sentences(cluster, budget))
 
 
-def newsweave_system(settings: Settings, embedder: Embedder | None = None) -> System:
-    """newsweave's brief as plain text: lede, body and analysis, without citation markers."""
+def newsweave_system(
+    settings: Settings, embedder: Embedder | None = None, *, as_user: bool = False
+) -> System:
+    """newsweave's brief as plain text: lede, body and analysis, without citation markers.
+
+    as_user: exactly what `newsweave brief --words N` prints (system "brief"), which stops
+    short of the budget rather than run over it; otherwise (system "newsweave") the brief
+    fills the budget, its last sentence cut like every peer's.
+    """
     from newsweave.pipeline import make_brief
     from newsweave.render import CITATION_GROUP
 
     def run(cluster: Cluster, budget: int) -> str:
         words = max(budget, MIN_SETTINGS_WORDS)
         # A sentence has at least one word, so a sentence cap of `words` never binds first.
-        brief_settings = settings.with_(max_words=words, max_body_sentences=words, fill=True)
+        brief_settings = (
+            settings.with_(max_words=words)
+            if as_user
+            else settings.with_(max_words=words, max_body_sentences=words, fill=True)
+        )
         brief = make_brief(cluster_reports(cluster, "eval"), brief_settings, embedder)
         text = " ".join(CITATION_GROUP.sub(" ", s.text) for s in brief.sentences)
         return cut(text, budget)
 
-    run.__name__ = "newsweave"
+    run.__name__ = "brief" if as_user else "newsweave"
     return run
 
 
@@ -338,12 +351,12 @@ def make_systems(
     require_extra(names)
     systems: dict[str, System] = {}
     for name in names:
-        if name == "newsweave":
+        if name in ("newsweave", "brief"):
             if embedder is None:
                 from newsweave.text.embed import make_embedder
 
                 embedder = make_embedder(settings.embedder)
-            systems[name] = newsweave_system(settings, embedder)
+            systems[name] = newsweave_system(settings, embedder, as_user=name == "brief")
         elif name in BASELINES:
             systems[name] = BASELINES[name]
         else:
