@@ -88,6 +88,15 @@ def test_quotation_without_its_speaker_is_not_a_candidate() -> None:
         ("These crawls are part of an effort to archive pages as they are created.", False),
         ("The company said its new copyright policy takes effect on Monday.", True),
         ("To subscribe to Capitol Fax, click here to get started today.", False),
+        # photo captions and promotions in capitals, found in real Multi-News briefs
+        (
+            "Senate leaders Chuck Schumer and Mitch McConnell walk to the Senate floor Wednesday.",
+            False,
+        ),
+        ("Kellyanne Conway speaks at an event in Wayne, N.J., on Oct. 22, 2018.", False),
+        ("FREE STORM TRACKING APP DOWNLOADED BY SEARCHING WKMG IN YOUR APP STORE.", False),
+        ("He stands by his decision to run again, he said on Monday.", True),
+        ("The Senate passed the budget resolution earlier on Friday in a 51-50 vote.", True),
     ],
 )
 def test_page_furniture_is_not_a_candidate(text: str, ok: bool) -> None:

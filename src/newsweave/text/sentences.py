@@ -114,7 +114,7 @@ def is_candidate(text: str, min_words: int = 6, max_words: int = 60) -> bool:
         return False
     if text[-1] not in ".!?\"”'’" or text.endswith(("...", "…", '.."', '…"', "…”")):
         return False  # headings, captions, cut-off scraps
-    if _BOILERPLATE.search(text):
+    if is_furniture(text):
         return False
     if text.endswith("?"):
         return False  # questions are not reporting
@@ -149,9 +149,28 @@ def without_connective(text: str) -> str:
     return rest[0].upper() + rest[1:]
 
 
+# A photo caption: people doing something in the present tense, then only when ("walk to
+# the Senate floor Wednesday.", "speaks at an event in Wayne, N.J., on Oct. 22, 2018.").
+_CAPTION = re.compile(
+    r"\b(?:speaks?|walks?|looks? on|stands?|arrives?|poses?|gestures?|waves?|listens?|"
+    r"attends?|holds?|sits?|talks?|smiles?|(?:is|are) (?:seen|pictured|shown))\b[^;]{0,140}?"
+    r"(?:\b(?:on )?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|"
+    r"\b[A-Z][a-z]{2,8}\.? \d{1,2}, (?:19|20)\d\d)\.?$"
+)
+
+
+_ATTRIBUTED = re.compile(r"\b(?:said|says|told|according to)\b")
+
+
 def is_furniture(text: str) -> bool:
     """Whether a sentence is page furniture: captions, widget words, notices, link text."""
-    return _BOILERPLATE.search(text) is not None
+    if _BOILERPLATE.search(text):
+        return True
+    if _CAPTION.search(text.strip()) and not _ATTRIBUTED.search(text):
+        return True  # a caption attributes nothing; "he stands by it, he said Monday" does
+    letters = [c for c in text if c.isalpha()]
+    # A line in capitals is a widget or a promotion, not reporting.
+    return len(text.split()) >= 4 and sum(c.isupper() for c in letters) > 0.8 * len(letters)
 
 
 def is_dangling(text: str) -> bool:
