@@ -222,6 +222,16 @@ _OWN_ATTRIBUTION = re.compile(
 )
 
 
+def _repaired(sentence: Sentence, analysis: Analysis) -> str:
+    """The sentence without an opening connective, "He"/"She" named from the one before."""
+    text = without_connective(sentence.text)
+    before = analysis.sentence_at(sentence.report_id, sentence.index - 1)
+    if before is not None:
+        report = analysis.report(sentence.report_id)
+        text = name_for_pronoun(text, before.text, report.text)  # "He said" -> "Kerr said"
+    return text
+
+
 def _write(pick: _Pick, analysis: Analysis, names: set[str], role: str) -> str:
     """The sentence as it will read: relative times resolved, provenance in its citations.
 
@@ -229,11 +239,7 @@ def _write(pick: _Pick, analysis: Analysis, names: set[str], role: str) -> str:
     (the Analysis) that does not itself say whose view it is gets its outlet named.
     """
     report = analysis.report(pick.sentence.report_id)
-    text = without_connective(pick.sentence.text)
-    before = analysis.sentence_at(pick.sentence.report_id, pick.sentence.index - 1)
-    if before is not None:
-        text = name_for_pronoun(text, before.text, report.text)  # "He said" -> "Kerr said"
-    text, _ = resolve_relative(text, report.published)
+    text, _ = resolve_relative(_repaired(pick.sentence, analysis), report.published)
     if role == "analysis" and not _OWN_ATTRIBUTION.search(text):
         outlets = list(dict.fromkeys(analysis.report(r).outlet for r in pick.report_ids))
         if len(outlets) == 1:

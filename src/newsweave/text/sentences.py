@@ -43,6 +43,18 @@ _BOILERPLATE = re.compile(
 )
 # "There are questions about ...": an existential opener, not a pointer to what came before.
 _EXISTENTIAL = re.compile(r"^there(?:'s|’s|\s+(?:is|are|was|were|have|has|had|will))\b", re.I)
+# Openers that look like pointers but are not: a time ("This week"), or "it" standing for what
+# follows ("It is not clear whether ...", "It was the first time ...").
+_SELF_CONTAINED = re.compile(
+    r"^(?:this|that|these) (?:year|week|month|morning|afternoon|evening|weekend|season|"
+    r"summer|winter|spring|autumn|fall|time|past|coming|new)\b|"
+    r"^it(?:'s|’s| is| was| has been| had been| will be| would be| remains?| seems?)"
+    r"(?: not)?(?: yet| still| also| now)? (?:unclear|clear|likely|unlikely|possible|"
+    r"impossible|expected|estimated|believed|thought|understood|reported|important|"
+    r"the first|the latest|the second|the third|the largest|the biggest|the most|"
+    r"(?:not )?immediately)\b",
+    re.IGNORECASE,
+)
 # Openers of a sentence that leans on one before it: "that, in turn," "the move", "also".
 _LEANS = re.compile(
     r"^(?:that|this|which),? in turn\b|^(?:the|this|that) (?:move|decision|announcement|"
@@ -179,7 +191,7 @@ def is_dangling(text: str) -> bool:
     A sentence that opens on a pronoun, a demonstrative or a connective needs the sentence
     that came before it in its report.
     """
-    if _EXISTENTIAL.match(text):
+    if _EXISTENTIAL.match(text) or _SELF_CONTAINED.match(text):
         return False  # "There are questions about ...": nothing before it is needed
     return bool(_DANGLING.match(text) or _LEANS.match(text))
 
