@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from newsweave.compose import _derived_title, _headline_of, _interprets, _tells_news
+from newsweave.compose import (
+    _derived_title,
+    _headline_of,
+    _interprets,
+    _lower_first,
+    _lower_words,
+    _tells_news,
+)
 from newsweave.records import Report
+from newsweave.text.sentences import is_dangling, is_furniture
 
 
 def test_a_lede_tells_news_not_the_writers_voice_or_background() -> None:
@@ -46,3 +54,25 @@ def test_analysis_needs_interpretation_in_the_sentences_own_words() -> None:
     assert _interprets("The ruling is expected to reach the Supreme Court next year.")
     assert not _interprets("Pally's family could not be reached for comment Friday evening.")
     assert not _interprets('"We could see the smoke from the road," Steck said.')
+
+
+def test_unspaced_dashes_do_not_end_a_headline_clause() -> None:
+    lede = (
+        "Malaria is one of the most common—and deadly—infectious diseases in the world, "
+        "sickening more than 300 million people a year."
+    )
+    assert _headline_of(lede).startswith("Malaria is one of the most common—and deadly—infectious")
+
+
+def test_an_opening_word_loses_its_capital_only_when_the_story_writes_it_lower_case() -> None:
+    lower = _lower_words([Report("a", "O", "T", "The warmer days came, and the vote was held.")])
+    assert _lower_first("Democrats are planning a vote.", lower) == "Democrats are planning a vote."
+    assert _lower_first("Warmer temperatures are here.", lower) == "warmer temperatures are here."
+
+
+def test_a_relative_time_opener_leans_on_the_sentence_before() -> None:
+    assert is_dangling("Four hours later, she told police she had woken in a park.")
+    assert not is_dangling("Earlier this year the company said it would hire more staff.")
+    assert is_furniture(
+        "A woman kneels with her children outside St. Rose of Lima Church on December 14, 2014."
+    )

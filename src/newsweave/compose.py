@@ -59,7 +59,8 @@ ADDED_SCORE = 0.56
 _ANALYSIS_CUE = re.compile(
     r"\b(?:analysts?|experts?|observers?|critics?|economists?|scholars?)\b[^.]{0,60}?"
     r"\b(?:say|says|said|believe|believes|warn|warns|warned|expect|expects|note|noted|argue)\b"
-    r"|\b(?:signals?|suggests?|underscores?|reflects?|is seen as|are seen as|could(?! not)|"
+    r"|\b(?:signals?|suggests?|underscores?|reflects?|is seen as|are seen as|"
+    r"could (?:mean|lead|signal|affect|change|become|prove|pave|spell|reshape|trigger)|"
     r"is likely|are likely|raises? questions|marks? a|points? to|means that|would mean|"
     r"is expected to|are expected to|aims? to|the next step)\b",
     re.IGNORECASE,
@@ -199,19 +200,22 @@ def _redundant(
     return bool(content) and len(content - seen) / len(content) < NOVELTY
 
 
-def _lower_first(text: str, names: set[str]) -> str:
-    """Lower-case a sentence's first word unless the story writes it capitalised mid-sentence."""
+def _lower_first(text: str, lower: set[str]) -> str:
+    """Lower-case a sentence's first word only when the story writes it in lower case.
+
+    `lower` holds the words the story's reports write in lower case mid-sentence; any other
+    word ("Democrats", "Kerr") keeps its capital, which is the safer mistake.
+    """
     first = text.split(" ", 1)[0]
     word = first.strip("\"“'‘(")
-    bare = re.sub(r"['’]s$", "", word)
-    if not word or not word[1:].islower() or bare in names:
+    if not word or not word[1:].islower() or word.lower() not in lower:
         return text  # an acronym, a quotation mark, or a name
     return text.replace(word, word.lower(), 1)
 
 
-def _names(reports: Sequence[Report]) -> set[str]:
-    """Capitalised words seen in the middle of a sentence: names, not sentence starts."""
-    return {m.group(1) for r in reports for m in re.finditer(r"[a-z,;:]\s+([A-Z][a-z]+)", r.text)}
+def _lower_words(reports: Sequence[Report]) -> set[str]:
+    """Words the reports write in lower case: what may lose its capital at a sentence's start."""
+    return {w for r in reports for w in re.findall(r"\b[a-z][a-z'’-]*\b", r.text)}
 
 
 # A sentence that says whose view or words it gives needs no outlet named before it.
@@ -232,7 +236,7 @@ def _repaired(sentence: Sentence, analysis: Analysis) -> str:
     return text
 
 
-def _write(pick: _Pick, analysis: Analysis, names: set[str], role: str) -> str:
+def _write(pick: _Pick, analysis: Analysis, lower: set[str], role: str) -> str:
     """The sentence as it will read: relative times resolved, provenance in its citations.
 
     Reporting is written plainly: the markers say which reports carry it. An interpretation
@@ -243,7 +247,7 @@ def _write(pick: _Pick, analysis: Analysis, names: set[str], role: str) -> str:
     if role == "analysis" and not _OWN_ATTRIBUTION.search(text):
         outlets = list(dict.fromkeys(analysis.report(r).outlet for r in pick.report_ids))
         if len(outlets) == 1:
-            text = f"According to {outlets[0]}, {_lower_first(text, names)}"
+            text = f"According to {outlets[0]}, {_lower_first(text, lower)}"
     return text
 
 
@@ -285,7 +289,7 @@ def _conflict_sentence(conflict: StoryConflict, analysis: Analysis, numbers: dic
         cites = citation_marker([numbers[r] for r in side.report_ids])
         value = side.value
         if conflict.kind == "claim":
-            value = "that " + _lower_first(value, _names(analysis.reports))
+            value = "that " + _lower_first(value, _lower_words(analysis.reports))
         parts.append(f"{who} {value} {cites}")
     return f"Reports differ on {conflict.about}: " + "; ".join(parts) + "."
 
@@ -348,7 +352,10 @@ def _derived_title(report: Report) -> bool:
 
 
 # Where a long sentence's main clause ends: what follows qualifies a complete statement.
-_CLAUSE_END = re.compile(r",\s+(?:but|according to|saying|police said|officials said)\b|;|—| - ")
+# Dashes count only spaced: "common—and deadly—infectious" is one clause.
+_CLAUSE_END = re.compile(
+    r",\s+(?:but|according to|saying|police said|officials said)\b|;| — | – | - "
+)
 HEADLINE_WORDS = 25
 
 
@@ -532,13 +539,13 @@ def compose(
     for conflict in stated(analysis):
         conflicts_by_claim.setdefault(_claim_of_row(analysis, conflict.row), []).append(conflict)
 
-    names = _names(analysis.reports)
+    lower = _lower_words(analysis.reports)
 
     def sentence(pick: _Pick, role: str) -> BriefSentence:
         cited = {numbers[r]: r for r in pick.report_ids}
         results = checked.get(pick.sentence, {})
         return BriefSentence(
-            _write(pick, analysis, names, role),
+            _write(pick, analysis, lower, role),
             tuple(sorted(cited)),
             role,  # type: ignore[arg-type]
             pick.claim.id,

@@ -58,7 +58,9 @@ _SELF_CONTAINED = re.compile(
 # Openers of a sentence that leans on one before it: "that, in turn," "the move", "also".
 _LEANS = re.compile(
     r"^(?:that|this|which),? in turn\b|^(?:the|this|that) (?:move|decision|announcement|"
-    r"incident|attack|case|comment|remark|statement)s?\b|^also\b|^in addition\b|^as a result\b",
+    r"incident|attack|case|comment|remark|statement)s?\b|^also\b|^in addition\b|^as a result\b|"
+    r"^\w+ (?:minutes?|hours?|days?|weeks?|months?|years?) (?:later|earlier)\b|"
+    r"^(?:later|afterwards?),",
     re.IGNORECASE,
 )
 # Openers that lean on a sentence the brief may not carry ("But it ...", "These ...").
@@ -165,7 +167,8 @@ def without_connective(text: str) -> str:
 # the Senate floor Wednesday.", "speaks at an event in Wayne, N.J., on Oct. 22, 2018.").
 _CAPTION = re.compile(
     r"\b(?:speaks?|walks?|looks? on|stands?|arrives?|poses?|gestures?|waves?|listens?|"
-    r"attends?|holds?|sits?|talks?|smiles?|(?:is|are) (?:seen|pictured|shown))\b[^;]{0,140}?"
+    r"attends?|holds?|sits?|talks?|smiles?|kneels?|hugs?|embraces?|prays?|mourns?|reacts?|"
+    r"cheers?|march(?:es)?|gathers?|(?:is|are) (?:seen|pictured|shown))\b[^;]{0,140}?"
     r"(?:\b(?:on )?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|"
     r"\b[A-Z][a-z]{2,8}\.? \d{1,2}, (?:19|20)\d\d)\.?$"
 )
