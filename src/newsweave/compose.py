@@ -60,7 +60,9 @@ _ANALYSIS_CUE = re.compile(
     r"\b(?:analysts?|experts?|observers?|critics?|economists?|scholars?)\b[^.]{0,60}?"
     r"\b(?:say|says|said|believe|believes|warn|warns|warned|expect|expects|note|noted|argue)\b"
     r"|\b(?:signals?|suggests?|underscores?|reflects?|is seen as|are seen as|"
-    r"could (?:mean|lead|signal|affect|change|become|prove|pave|spell|reshape|trigger)|"
+    r"(?:could|may|might)(?: still| also| eventually| ultimately| soon)? (?:mean|lead|signal|"
+    r"affect|change|become|prove|pave|spell|reshape|trigger|end|derail|doom|hurt|boost|"
+    r"undermine|threaten|shape|determine|decide)|"
     r"is likely|are likely|raises? questions|marks? a|points? to|means that|would mean|"
     r"is expected to|are expected to|aims? to|the next step)\b",
     re.IGNORECASE,
