@@ -76,3 +76,9 @@ def test_a_relative_time_opener_leans_on_the_sentence_before() -> None:
     assert is_furniture(
         "A woman kneels with her children outside St. Rose of Lima Church on December 14, 2014."
     )
+
+
+def test_a_lede_says_whom_its_pronoun_means() -> None:
+    assert not _tells_news("When she woke up in Largo Central Park, Jordan was gone, she said.")
+    assert not _tells_news("Police said he was arrested in Ohio on Monday.")
+    assert _tells_news("Michael Dunn, who shot Jordan Davis, said he was the victim.")

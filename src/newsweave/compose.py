@@ -402,12 +402,19 @@ _BACKGROUND = re.compile(
 )
 
 
+_PRONOUN = re.compile(r"(?i:he|she|they|him|her|his|their|them)")
+
+
 def _tells_news(text: str) -> bool:
     """Whether a sentence reads as a news lead: someone or something named, no own voice."""
     bare = _QUOTATION.sub("", text)
     if _OWN_VOICE.search(bare) or _BACKGROUND.search(bare):
         return False
     words = bare.split()
+    pronoun = next((i for i, w in enumerate(words) if _PRONOUN.fullmatch(w.strip(",.;:"))), None)
+    named_at = next((i for i, w in enumerate(words[1:], 1) if w[:1].isupper()), None)
+    if pronoun is not None and (named_at is None or pronoun < named_at):
+        return False  # "When she woke up in Largo ...": whom "she" means is not said
     return (
         any(w[:1].isupper() for w in words[1:])
         or any(ch.isdigit() for ch in bare)
