@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from newsweave.compose import (
     _derived_title,
     _headline_of,
@@ -10,7 +12,9 @@ from newsweave.compose import (
     _lower_words,
     _tells_news,
 )
+from newsweave.config import Settings
 from newsweave.records import Report
+from newsweave.text.embed import Embedder
 from newsweave.text.sentences import is_dangling, is_furniture
 
 
@@ -82,3 +86,26 @@ def test_a_lede_says_whom_its_pronoun_means() -> None:
     assert not _tells_news("When she woke up in Largo Central Park, Jordan was gone, she said.")
     assert not _tells_news("Police said he was arrested in Ohio on Monday.")
     assert _tells_news("Michael Dunn, who shot Jordan Davis, said he was the victim.")
+
+
+def test_a_leaning_sentence_follows_the_sentence_it_leans_on(
+    settings: Settings, embedder: Embedder
+) -> None:
+    from newsweave.pipeline import make_brief
+    from newsweave.text.sentences import is_dangling as leans
+
+    texts = [
+        "The harbour authority of Porto Velha reopened the container port on Friday morning. "
+        "It had been closed for a week after a crane collapsed during a storm on the quay. "
+        "Dock workers returned to the cranes on the northern quay within hours of the decision.",
+        "Porto Velha's container port reopened on Friday after a week-long closure. "
+        "Engineers inspected every crane on the quay before the harbour authority gave approval. "
+        "They found cracks in two older cranes, which will stay out of service until March.",
+    ]
+    reports = [Report(f"r{k}", f"Outlet {k}", f"Port news {k}", t) for k, t in enumerate(texts)]
+    brief = make_brief(reports, settings, embedder)
+    body = [brief.lede, *brief.body]
+    assert any(leans(s.text) for s in body), "the brief should carry a leaning sentence"
+    for before, sentence in pairwise(body):
+        if leans(sentence.text):
+            assert set(before.citations) & set(sentence.citations), (before.text, sentence.text)

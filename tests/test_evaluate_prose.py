@@ -10,11 +10,13 @@ from newsweave.records import Brief, BriefSentence, Source
 NOW = datetime(2026, 6, 5, tzinfo=UTC)
 
 
-def _brief(headline: str, lede: str, *body: str) -> Brief:
+def _brief(headline: str, lede: str, *body: str, alternate: bool = False) -> Brief:
+    """A brief whose body cites both reports, or (alternate) reports 2 and 1 in turn."""
+    cites = [((2,) if k % 2 == 0 else (1,)) if alternate else (1, 2) for k in range(len(body))]
     return Brief(
         headline=headline,
         lede=BriefSentence(lede, (1,), "lede"),
-        body=tuple(BriefSentence(t, (1, 2), "body") for t in body),
+        body=tuple(BriefSentence(t, c, "body") for t, c in zip(body, cites, strict=True)),
         conflicts=(),
         analysis=(BriefSentence("This brief draws on two reports [1, 2].", (1, 2), "analysis"),),
         sources=(
@@ -38,6 +40,7 @@ def test_templates_furniture_and_dangling_openers_are_flagged() -> None:
             "That, in turn, delayed shipments across the region [1, 2].",
             "He said the port would stay open at night [1, 2].",
             "The harbour master said repairs would take two weeks [1, 2].",
+            alternate=True,  # no sentence follows one from its own report
         ),
         counts,
     )
@@ -45,9 +48,23 @@ def test_templates_furniture_and_dangling_openers_are_flagged() -> None:
     assert counts.templates == 2
     assert counts.furniture == 4  # three sentences and the headline
     assert counts.dangling == 2
-    assert counts.citations == 1 + 2 * 7
+    assert counts.citations == 1 + 7
     table = format_counts([counts])
     assert "25.0% (2/8)" in table and "dangling openers" in table
+
+
+def test_leaning_on_the_sentence_before_from_the_same_report_is_not_dangling() -> None:
+    counts = ProseCounts("lead-in")
+    check_brief(
+        _brief(
+            "Port reopens after crane collapse",
+            "The port reopened on Friday after a crane collapse closed it for a week [1].",
+            "The harbour master said repairs would take two weeks [1, 2].",
+            "He said the port would stay open at night [1, 2].",
+        ),
+        counts,
+    )
+    assert counts.dangling == 0
 
 
 def test_plain_prose_passes() -> None:

@@ -30,6 +30,7 @@ from newsweave.text.dates import format_date, resolve_relative
 from newsweave.text.facts import NUMBER_WORDS
 from newsweave.text.sentences import (
     is_candidate,
+    is_dangling,
     is_furniture,
     name_for_pronoun,
     split_dateline,
@@ -424,13 +425,17 @@ def _tells_news(text: str) -> bool:
 
 def _select(
     picks: Sequence[_Pick], analysis: Analysis, settings: Settings, budget: int | None
-) -> tuple[list[_Pick], list[_Pick]]:
+) -> tuple[list[_Pick], list[_Pick], dict[Sentence, Sentence]]:
     """Reporting picks (lede included) and analysis picks, best first, nothing said twice.
 
     Without a word budget the body holds at most max_body_sentences after the lede; with one,
     sentences are added while they fit (the first always is), or, with settings.fill, until
     the budget is spent, the last one running over (for benchmarks that cut every system's
     text at the budget).
+
+    A reporting sentence that still leans on the one before it in its report ("They said
+    ...") comes with that sentence, which is written just before it (the third value maps
+    one to the other); when that sentence cannot stand in a brief, neither is used.
     """
     emb = analysis.embeddings
     chosen: list[tuple[str, np.ndarray]] = []
@@ -440,6 +445,8 @@ def _select(
     interpretive: list[_Pick] = []
     words = 0
     claims: set[int] = set()
+    taken: set[Sentence] = set()
+    follows: dict[Sentence, Sentence] = {}
     for pick in picks:
         vector = emb[analysis.index[pick.sentence]]
         if pick.claim.id in claims:
@@ -449,20 +456,81 @@ def _select(
         n_words = len(pick.sentence.text.split())
         if budget is not None and words >= budget:
             break
-        if budget is not None and chosen and words + n_words > budget and not settings.fill:
+        lead_in = None
+        if is_dangling(_repaired(pick.sentence, analysis)):
+            lead_in = _lead_in(pick, analysis, claims, taken)
+            if lead_in is None:
+                continue  # it leans on a sentence the brief cannot carry
+            vector_in = emb[analysis.index[lead_in.sentence]]
+            if lead_in.sentence not in taken and _redundant(
+                lead_in.sentence.text, vector_in, chosen, analysis.thresholds.redundant, said
+            ):
+                continue
+        extra = (
+            0
+            if lead_in is None or lead_in.sentence in taken
+            else len(lead_in.sentence.text.split())
+        )
+        if budget is not None and chosen and words + n_words + extra > budget and not settings.fill:
             continue
         if body and _interprets(pick.sentence.text):
-            if len(interpretive) >= settings.max_analysis_sentences:
-                continue
+            if lead_in is not None or len(interpretive) >= settings.max_analysis_sentences:
+                continue  # an interpretation stands alone or not at all
             interpretive.append(pick)
-        elif budget is None and len(body) > settings.max_body_sentences:
+        elif budget is None and len(body) + (extra > 0) > settings.max_body_sentences:
             continue  # the lede comes on top of the body
         else:
+            if lead_in is not None:
+                if lead_in.sentence not in taken:
+                    body.append(lead_in)
+                    chosen.append((lead_in.sentence.text, vector_in))
+                    claims.add(lead_in.claim.id)
+                    taken.add(lead_in.sentence)
+                    words += extra
+                follows[pick.sentence] = lead_in.sentence
             body.append(pick)
         chosen.append((pick.sentence.text, vector))
         claims.add(pick.claim.id)
+        taken.add(pick.sentence)
         words += n_words
-    return body, interpretive
+    return body, interpretive, follows
+
+
+def _after_their_lead_ins(
+    lede: _Pick, rest: list[_Pick], follows: dict[Sentence, Sentence]
+) -> list[_Pick]:
+    """The body in order, each leaning sentence moved to just after the one it leans on."""
+    leaning = [p for p in rest if p.sentence in follows]
+    ordered = [p for p in rest if p.sentence not in follows]
+    for pick in leaning:
+        before = follows[pick.sentence]
+        if before == lede.sentence:
+            ordered.insert(0, pick)
+            continue
+        at = next((i for i, p in enumerate(ordered) if p.sentence == before), None)
+        if at is None:
+            continue  # its lead-in was dropped (no support): so is it
+        ordered.insert(at + 1, pick)
+    return ordered
+
+
+def _lead_in(
+    pick: _Pick, analysis: Analysis, claims: set[int], taken: set[Sentence]
+) -> _Pick | None:
+    """The sentence before a leaning one in its report, when it can stand in the brief."""
+    before = analysis.sentence_at(pick.sentence.report_id, pick.sentence.index - 1)
+    if before is None:
+        return None
+    claim = next((c for c in analysis.claims if before in c.sentences), None)
+    if claim is None:
+        return None
+    if before not in taken and (
+        claim.id in claims  # its claim is in the brief in another report's words
+        or not is_candidate(before.text)
+        or is_dangling(_repaired(before, analysis))
+    ):
+        return None
+    return _Pick(claim, before, (before.report_id,), pick.score)
 
 
 def stated(analysis: Analysis) -> list[StoryConflict]:
@@ -526,7 +594,7 @@ def compose(
     if settings.max_words is not None:
         # The budget is for the whole brief (conflicts are always stated).
         budget = max(1, settings.max_words - conflict_words)
-    body_picks, analysis_picks = _select(picks, analysis, settings, budget)
+    body_picks, analysis_picks, follows = _select(picks, analysis, settings, budget)
     checked: dict[Sentence, dict[str, Verification]] = {}
     removed = 0
     if checker is not None:
@@ -544,6 +612,7 @@ def compose(
     rest = [p for p in body_picks if p is not lede]
     # Reporting reads in story order: earliest position in the sources first.
     rest.sort(key=lambda p: (min(s.position for s in p.claim.sentences), p.claim.id))
+    rest = _after_their_lead_ins(lede, rest, follows)
     conflicts_by_claim: dict[int | None, list[StoryConflict]] = {}
     for conflict in stated(analysis):
         conflicts_by_claim.setdefault(_claim_of_row(analysis, conflict.row), []).append(conflict)

@@ -75,8 +75,10 @@ def check_brief(brief: Brief, counts: ProseCounts) -> None:
     if is_furniture(brief.headline):
         counts.furniture += 1
         counts.note("furniture", brief.headline)
+    before = None  # the sentence just before, which may carry what this one leans on
     for sentence in (brief.lede, *brief.body):
         if sentence.role != "lede" and sentence.role != "body":
+            before = None
             continue
         text = plain(sentence.text)
         counts.sentences += 1
@@ -87,9 +89,11 @@ def check_brief(brief: Brief, counts: ProseCounts) -> None:
         if is_furniture(text):
             counts.furniture += 1
             counts.note("furniture", text)
-        if is_dangling(text):
+        # Leaning on the sentence before is fine when that one comes from the same report.
+        if is_dangling(text) and not (before and set(before.citations) & set(sentence.citations)):
             counts.dangling += 1
             counts.note("dangling", text)
+        before = sentence
 
 
 def run(name: str, clusters: Iterable[Cluster], brief: BriefFn) -> ProseCounts:
