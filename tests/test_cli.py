@@ -31,7 +31,7 @@ BAD_FILES: dict[str, bytes] = {
 REASONS = {
     "empty.txt": "empty file",
     "binary.txt": "binary file",
-    "latin1.txt": "not valid UTF-8",
+    "latin1.txt": "not valid UTF-8 (byte 0xe9 at offset 14): read as Windows-1252",  # kept
     "nodate.json": "unparseable date",
     "notext.json": "missing text",
 }
@@ -54,7 +54,9 @@ def test_bad_files_are_named_and_the_rest_is_briefed(mixed: Path) -> None:
         lines = [line for line in result.stderr.splitlines() if name in line]
         assert len(lines) == 1 and reason in lines[0], (name, result.stderr)
     brief = json.loads(result.stdout)
-    assert len(brief["sources"]) == 5  # every good report is still briefed
+    # Every good report is still briefed, and the Latin-1 one, read as Windows-1252.
+    assert len(brief["sources"]) == 6
+    assert "Caf\u00e9 owners met the mayor on Monday." in [s["title"] for s in brief["sources"]]
     assert brief["conflicts"]
 
 

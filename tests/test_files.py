@@ -265,9 +265,7 @@ BAD_FILES: list[tuple[str, str | bytes, str]] = [
     ("empty.txt", b"", "empty file"),
     ("blank.md", b" \n\t\n", "empty file"),
     ("binary.txt", b"PK\x03\x04\x00\x00rest", "binary file (NUL bytes)"),
-    ("latin1.txt", "Caf\u00e9 story".encode("latin-1"), "not valid UTF-8 at byte 3"),
-    ("utf16.txt", "story".encode("utf-16"), "not valid UTF-8 (file is UTF-16)"),
-    ("bom-bad.txt", b"\xef\xbb\xbfab\xff", "not valid UTF-8 at byte 5"),
+    ("utf16-nobom.txt", "story".encode("utf-16-le"), "binary file (NUL bytes)"),
     (
         "broken.json",
         '{"text": "x",',
@@ -294,6 +292,50 @@ def test_each_bad_file_is_a_problem_and_good_files_still_load(tmp_path: Path) ->
     by_origin = {p.origin: p for p in result.problems}
     assert len(by_origin) == len(result.problems)  # one problem per bad file
     assert sorted(by_origin.values(), key=str) == sorted(expected, key=str)
+
+
+# Not UTF-8, but readable: kept, with a note on how it was read (issue 13).
+NOT_UTF8: list[tuple[str, bytes, str, str]] = [
+    (
+        "latin1.txt",
+        "Caf\u00e9 story \u2014 \u201cquoted\u201d".encode("cp1252"),
+        "Caf\u00e9 story \u2014 \u201cquoted\u201d",
+        "not valid UTF-8 (byte 0xe9 at offset 3): read as Windows-1252",
+    ),
+    ("utf16.txt", "story \u00e9".encode("utf-16"), "story \u00e9", ""),
+    ("utf32.md", "story \U0001f600".encode("utf-32"), "story \U0001f600", ""),
+    (
+        "bom-bad.txt",
+        b"\xef\xbb\xbfab \xc3\xa9 \xff",
+        "ab \u00e9 \ufffd",
+        "not valid UTF-8 (byte 0xff at offset 9): 1 bad sequence replaced with U+FFFD",
+    ),
+    (
+        "declared.html",
+        b'<html><head><meta charset="iso-8859-1"></head><body><article><p>'
+        + "Le caf\u00e9 a rouvert lundi. ".encode("latin-1") * 8
+        + b"</p></article></body></html>",
+        "Le caf\u00e9 a rouvert lundi. " * 7 + "Le caf\u00e9 a rouvert lundi.",
+        "not valid UTF-8 (byte 0xe9 at offset 70): read as cp1252, the page's charset",
+    ),
+    (
+        "surrogate.json",
+        b'{"text": "lone \\ud800 half", "title": "a\\udfffb"}',
+        "lone \ufffd half",
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "text", "note"), NOT_UTF8)
+def test_files_not_in_utf8_are_read_with_a_note(
+    tmp_path: Path, name: str, content: bytes, text: str, note: str
+) -> None:
+    path = write(tmp_path / name, content)
+    result = load_paths([path])
+    assert not result.problems
+    assert [r.text for r in result.reports] == [text]
+    assert [c.reason for c in result.cuts] == ([note] if note else [])
 
 
 def test_file_too_large(tmp_path: Path) -> None:

@@ -102,6 +102,8 @@ def test_migrations_are_recorded_by_name(store: Store) -> None:
         "m002_briefs",
         "m003_stories",
         "m004_sources",
+        "m005_filing",
+        "m006_written",
     ]
 
 

@@ -1,7 +1,7 @@
 """The command line: a thin layer that parses flags, calls the library and sets exit codes.
 
 Exit codes: 0 done; 1 failed (nothing was produced); 2 wrong usage; 3 done, but some inputs
-were skipped (each is named on stderr with the reason).
+were skipped, or read but changed (cut to a limit, say; each is named on stderr with why).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from newsweave.config import EMBEDDERS, Settings, load_settings
+from newsweave.config import EMBEDDERS, WRITERS, Settings, load_settings
 from newsweave.errors import NewsweaveError
 
 if TYPE_CHECKING:
@@ -26,7 +26,61 @@ FORMATS = ("md", "json", "html")
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj  # built once in main()
+    settings: Settings = ctx.obj  # built once in main()
+    chosen = ctx.meta.get(_WRITER_KEY)
+    if chosen:  # --writer, --llm-url, --llm-model: applied together, then validated
+        from dataclasses import replace
+
+        endpoint = {k: v for k, v in chosen.items() if k in ("url", "model")}
+        settings = settings.with_(
+            writer=chosen.get("writer", settings.writer), llm=replace(settings.llm, **endpoint)
+        )
+    return settings
+
+
+_WRITER_KEY = "newsweave.writer"
+
+
+def _writer_option(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    # Kept aside until _settings: --writer llm alone is invalid until --llm-url is read too.
+    if value is not None and param.name is not None:
+        ctx.meta.setdefault(_WRITER_KEY, {})[param.name] = value
+
+
+def _writer_options(command: Any) -> Any:
+    """--writer, --llm-url and --llm-model, for every command that makes briefs."""
+    for option in reversed(
+        (
+            click.option(
+                "--writer",
+                "writer",
+                type=click.Choice(WRITERS),
+                expose_value=False,
+                callback=_writer_option,
+                help="Who writes the sentences: extractive (default) or llm (verified model "
+                "prose; docs/writer.md).",
+            ),
+            click.option(
+                "--llm-url",
+                "url",
+                metavar="URL",
+                expose_value=False,
+                callback=_writer_option,
+                help="OpenAI-compatible endpoint (default: $NEWSWEAVE_LLM_URL), e.g. "
+                "http://127.0.0.1:8080/v1. The key is read from $NEWSWEAVE_LLM_API_KEY.",
+            ),
+            click.option(
+                "--llm-model",
+                "model",
+                metavar="NAME",
+                expose_value=False,
+                callback=_writer_option,
+                help="Model name to ask for (default: $NEWSWEAVE_LLM_MODEL).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
 
 
 def _fail(error: NewsweaveError) -> None:
@@ -58,6 +112,11 @@ def _write(text: str, out: Path | None) -> None:
 @click.pass_context
 def main(ctx: click.Context, home: Path | None, embedder: str | None) -> None:
     """newsweave: many news reports in, one cited, conflict-aware brief out."""
+    import logging
+
+    # wordllama sets the root logger to INFO when imported, after which httpx would print a
+    # line for every request (the llm writer's included); failures are reported by newsweave.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         ctx.obj = load_settings(os.environ, home=home, embedder=embedder)
     except NewsweaveError as error:
@@ -76,6 +135,7 @@ def main(ctx: click.Context, home: Path | None, embedder: str | None) -> None:
 @click.option("--words", type=int, help="Most words in the whole brief (replaces --sentences).")
 @click.option("--no-store", is_flag=True, help="Do not write reports or the brief to the database.")
 @click.option("--no-verify", is_flag=True, help="Do not check citations against the reports.")
+@_writer_options
 @click.pass_context
 def brief(
     ctx: click.Context,
@@ -119,9 +179,17 @@ def brief(
         _write(render(run.brief, fmt), out)
     except NewsweaveError as error:
         _fail(error)
+    writer = run.brief.writer
+    if writer is not None and writer.status == "fallback":
+        click.echo(
+            f"writer: the model's brief was not used, so it is extractive ({writer.reason})",
+            err=True,
+        )
     for problem in run.problems:
         click.echo(f"skipped {problem.origin}: {problem.reason}", err=True)
-    if run.problems:
+    for cut in run.cuts:
+        click.echo(f"changed {cut.origin}: {cut.reason}", err=True)
+    if run.problems or run.cuts:
         sys.exit(EXIT_SKIPPED)
 
 
@@ -132,6 +200,7 @@ def brief(
     type=click.FloatRange(min=-1.0, max=2.0),
     help="Score a report needs to join a story (default: the story index's).",
 )
+@_writer_options
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], threshold: float | None) -> None:
     """Store the reports in PATHS, file them under stories and re-brief the stories that grew."""
@@ -152,9 +221,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], threshold: float | None)
         click.echo(f"  {made.story_id} v{made.version}: {made.headline}")
     for problem in run.problems:
         click.echo(f"skipped {problem.origin}: {problem.reason}", err=True)
+    for cut in run.cuts:
+        click.echo(f"changed {cut.origin}: {cut.reason}", err=True)
+    for aside in run.set_aside:
+        click.echo(f"report {aside.origin}: {aside.reason}", err=True)
     for failure in run.failures:
         click.echo(f"no brief for story {failure.origin}: {failure.reason}", err=True)
-    if run.problems or run.failures:
+    if run.problems or run.cuts or run.set_aside or run.failures:
         sys.exit(EXIT_SKIPPED)
 
 
@@ -170,7 +243,7 @@ def stories(ctx: click.Context, fmt: str, limit: int) -> None:
     """List stories, newest activity first (json: with the ids and URLs of their reports)."""
     import json
 
-    from newsweave.library import list_stories, stories_json
+    from newsweave.library import list_stories, set_aside_reports, stories_json
 
     try:
         if fmt == "json":
@@ -179,6 +252,7 @@ def stories(ctx: click.Context, fmt: str, limit: int) -> None:
             )
             return
         rows = list_stories(_settings(ctx), limit)
+        aside = set_aside_reports(_settings(ctx))
     except NewsweaveError as error:
         _fail(error)
     header = ("id", "title", "reports", "outlets", "first report", "last report", "conflict")
@@ -202,6 +276,8 @@ def stories(ctx: click.Context, fmt: str, limit: int) -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         )
+    for report_id, why in aside:
+        click.echo(f"report {report_id} set aside, in no story: {why}", err=True)
 
 
 def _allowing(ctx: click.Context, hosts: tuple[str, ...]) -> Settings:
@@ -269,6 +345,8 @@ def sources_(ctx: click.Context, fmt: str) -> None:
             click.echo(f"      last error ({s.failures} in a row): {s.last_error}")
         for problem in s.problems[:5]:
             click.echo(f"      note: {problem}")
+        if len(s.problems) > 5:
+            click.echo(f"      ... {len(s.problems) - 5} more notes (--format json lists all)")
 
 
 @main.command("remove")
@@ -337,12 +415,16 @@ class _Reporter:
             f"reports: {len(run.new_reports)} new; stories: {len(run.stories_new)} new, "
             f"{len(run.stories_updated)} updated; briefs made: {run.briefs_made}"
         )
+        # Why a story got no brief, or a report no story: also noted under its sources.
+        for failure in run.story_failures:
+            click.echo(failure, err=True)
 
 
 @main.command("fetch")
 @click.option("--all", "every", is_flag=True, help="Fetch every source, due or not.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary line.")
 @_ALLOW_HOST
+@_writer_options
 @click.pass_context
 def fetch(ctx: click.Context, every: bool, quiet: bool, allow_hosts: tuple[str, ...]) -> None:
     """Fetch every due source, store new reports, file them into stories and brief those."""
@@ -389,6 +471,7 @@ def _duration(text: str) -> timedelta:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only a summary line per round.")
 @_ALLOW_HOST
+@_writer_options
 @click.pass_context
 def watch(ctx: click.Context, every: str, quiet: bool, allow_hosts: tuple[str, ...]) -> None:
     """Fetch, file into stories and brief, again and again until stopped (Ctrl-C, SIGTERM)."""
@@ -422,6 +505,7 @@ def watch(ctx: click.Context, every: str, quiet: bool, allow_hosts: tuple[str, .
     show_default=True,
     help="Where to write the HTML brief.",
 )
+@_writer_options
 @click.pass_context
 def demo(ctx: click.Context, html_out: Path) -> None:
     """Brief the bundled demo reports: print the brief and write it as HTML."""
@@ -533,6 +617,7 @@ def serve(ctx: click.Context, host: str, port: int, access_log: bool) -> None:
         import uvicorn
 
         from newsweave.web import create_app
+        from newsweave.web.server import protocol_class
     except ImportError as exc:
         if not (exc.name or "").startswith(("fastapi", "starlette", "uvicorn", "pydantic")):
             raise
@@ -556,6 +641,9 @@ def serve(ctx: click.Context, host: str, port: int, access_log: bool) -> None:
         log_level="info" if access_log else "warning",
         access_log=access_log,
         server_header=False,
+        # uvicorn's protocol with its own answers (malformed requests) in the app's error
+        # shape and security headers, and the request head capped (web/server.py).
+        http=protocol_class(),
     )
 
 
@@ -770,6 +858,74 @@ def eval_conflicts(
         click.echo("\n" + ec.format_show(result))
     if json_out is not None:
         _write(json.dumps(ec.result_to_json(result), indent=1) + "\n", json_out)
+
+
+@main.command("eval-writer")
+@click.option(
+    "--multinews",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("../shared/data/multinews-dev/sample_validation.csv"),
+    show_default=True,
+    help="A Multi-News CSV (documents, summary).",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--skip", type=click.IntRange(min=0), default=0, help="Start after N clusters.")
+@click.option("--words", type=click.IntRange(min=1), help="Word budget (default: reference's).")
+@click.option("--writers", default="extractive,llm", show_default=True, help="Writers to run.")
+@click.option("--peers", default="lead,lexrank", show_default=True, help="Peers ('' for none).")
+@click.option("--llm-url", metavar="URL", help="Endpoint (default: $NEWSWEAVE_LLM_URL).")
+@click.option("--llm-model", metavar="NAME", help="Model (default: $NEWSWEAVE_LLM_MODEL).")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the scores, per-cluster rows and tallies here.",
+)
+@click.pass_context
+def eval_writer(
+    ctx: click.Context,
+    multinews: Path,
+    limit: int,
+    skip: int,
+    words: int | None,
+    writers: str,
+    peers: str,
+    llm_url: str | None,
+    llm_model: str | None,
+    json_out: Path | None,
+) -> None:
+    """Compare the writers on Multi-News: ROUGE with peers, acceptance, rejections, time."""
+    import itertools
+    import json
+    import tempfile
+    from dataclasses import replace
+
+    from newsweave import evaluate as ev
+    from newsweave import evaluate_writer as ew
+
+    names = [w.strip() for w in writers.split(",") if w.strip()]
+    peer_names = [p.strip() for p in peers.split(",") if p.strip()]
+    try:
+        settings = _settings(ctx)
+        endpoint = {k: v for k, v in {"url": llm_url, "model": llm_model}.items() if v}
+        with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
+            settings = settings.with_(home=Path(home), llm=replace(settings.llm, **endpoint))
+            result = ew.run(
+                itertools.islice(ev.dataset_clusters(multinews=multinews), skip, None),
+                settings,
+                names,
+                peer_names,
+                budget_words=words,
+                limit=limit,
+                progress=lambda n: click.echo(f"{n} clusters done", err=True),
+            )
+    except NewsweaveError as error:
+        _fail(error)
+    click.echo(ev.format_table(result.evaluation))
+    click.echo("")
+    click.echo(ew.format_writers(result))
+    if json_out is not None:
+        _write(json.dumps(ew.result_to_json(result), indent=1) + "\n", json_out)
 
 
 @main.command("eval-prose")

@@ -174,12 +174,12 @@ def _complete_support(
         return reports
     mine = analysis.slots[analysis.index[sentence]]
     extra = []
-    for other in analysis.sentences:
+    # Only sentences holding ENTAILED of the words, found in a word index (not all of them).
+    for row in analysis.words.sharing(wanted, ENTAILED):
+        other = analysis.sentences[row]
         if other.report_id in reports or other.report_id in extra:
             continue
-        if len(wanted & content_words(other.text)) / len(wanted) < ENTAILED:
-            continue
-        theirs = analysis.slots[analysis.index[other]]
+        theirs = analysis.slots[row]
         if not any(disagree(mine, theirs, kind) for kind in SLOT_KINDS):
             extra.append(other.report_id)
     return reports + tuple(extra)
@@ -673,7 +673,7 @@ def compose(
         sources=sources,
         created_at=now or datetime.now(UTC),
         independent_sources=len(set(analysis.groups.values())),
-        notes=_verification_notes(removed),
+        notes=(*analysis.notes, *_verification_notes(removed)),
     )
 
 
@@ -737,7 +737,8 @@ def _coverage_support(analysis: Analysis, numbers: dict[str, int]) -> tuple[Supp
     """The coverage sentence counts reports: each is evidence of itself by its title."""
     supports = []
     for report in analysis.reports:
-        first = next((s.text for s in analysis.sentences if s.report_id == report.id), "")
+        opening = analysis.sentence_at(report.id, 0)
+        first = opening.text if opening is not None else ""
         evidence = report.title or first
         supports.append(
             Support(numbers[report.id], "supported", 1.0, (evidence,) if evidence else ())

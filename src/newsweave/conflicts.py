@@ -119,12 +119,37 @@ class _Story:
     facts: Sequence[Sequence[Fact]] = ()  # by row
     _rows: dict[str, list[int]] = field(default_factory=dict)
     _names: dict[str, set[str]] = field(default_factory=dict)
+    # Asked for every pair of a bucket: kept, so each costs one pass over a report's facts.
+    _keys: dict[tuple[str, str, frozenset[str]], list[Fact]] = field(default_factory=dict)
+    _grouped: set[str] = field(default_factory=set)
+    _varies: dict[Fact, bool] = field(default_factory=dict)
+    _verbs: dict[Fact, frozenset[str]] = field(default_factory=dict)
+    _future: dict[int, bool] = field(default_factory=dict)
+    _stems: dict[int, set[str]] = field(default_factory=dict)
 
     def sim(self, a: Fact, b: Fact) -> float:
         return float(self.embeddings[a.row] @ self.embeddings[b.row])
 
     def text(self, fact: Fact) -> str:
         return self.sentences[fact.row].text
+
+    def verbs(self, fact: Fact) -> frozenset[str]:
+        """The past-tense verbs near the fact's value (asked for every pair: kept)."""
+        if fact not in self._verbs:
+            self._verbs[fact] = _verbs(_window(self.text(fact), fact.text))
+        return self._verbs[fact]
+
+    def future(self, fact: Fact) -> bool:
+        """Whether the fact's sentence speaks of what is to come."""
+        if fact.row not in self._future:
+            self._future[fact.row] = _FUTURE.search(self.text(fact)) is not None
+        return self._future[fact.row]
+
+    def stems(self, fact: Fact) -> set[str]:
+        """The stems of the fact's sentence."""
+        if fact.row not in self._stems:
+            self._stems[fact.row] = _sentence_stems(self.text(fact))
+        return self._stems[fact.row]
 
     def recurring(self, a: Fact, b: Fact) -> bool:
         """Whether each report gives one value for this key, and one of them gives it twice."""
@@ -148,16 +173,18 @@ class _Story:
 
     def same_key(self, fact: Fact) -> list[Fact]:
         """The facts of the fact's report with its unit and counted noun."""
-        return [
-            f
-            for row in self.rows_of(fact.report_id)
-            for f in self.facts[row]
-            if f.unit == fact.unit and f.what == fact.what
-        ]
+        if fact.report_id not in self._grouped:
+            self._grouped.add(fact.report_id)  # the report's facts grouped by key in one pass
+            for row in self.rows_of(fact.report_id):
+                for f in self.facts[row]:
+                    self._keys.setdefault((f.report_id, f.unit, f.what), []).append(f)
+        return self._keys.get((fact.report_id, fact.unit, fact.what), [])
 
     def varies(self, fact: Fact) -> bool:
         """Whether the fact's report gives incompatible values for this key."""
-        return not all(compatible(f, fact) for f in self.same_key(fact))
+        if fact not in self._varies:
+            self._varies[fact] = not all(compatible(f, fact) for f in self.same_key(fact))
+        return self._varies[fact]
 
     def rows_of(self, report_id: str) -> list[int]:
         """The rows of a report's sentences."""
@@ -200,13 +227,10 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         return not namesakes or (len(a.owner.split()) > 1 and len(b.owner.split()) > 1)
     context = _overlap(a.context, b.context)
     if a.kind in ("date", "place"):
-        verbs_a = _verbs(_window(story.text(a), a.text))
-        verbs_b = _verbs(_window(story.text(b), b.text))
+        verbs_a, verbs_b = story.verbs(a), story.verbs(b)
         if verbs_a and verbs_b and not verbs_a & verbs_b:
             return False  # "met in ... on Tuesday" and "returned ... on Thursday"
-        future_a = _FUTURE.search(story.text(a)) is not None
-        future_b = _FUTURE.search(story.text(b)) is not None
-        if future_a != future_b:
+        if story.future(a) != story.future(b):
             return False  # "gave ... on Wednesday" and "will meet ... on Friday"
         if a.kind == "date" and verbs_a & verbs_b:
             # The same thing done ("voted", "fired") by the same people: one event.
@@ -236,9 +260,9 @@ def same_fact(a: Fact, b: Fact, story: _Story) -> bool:
         if not shared:
             return False
         # A modifier one report gives ("Chinese passengers") must be in the other's sentence.
-        if not (a.what - b.what) <= _sentence_stems(story.text(b)):
+        if not (a.what - b.what) <= story.stems(b):
             return False
-        if not (b.what - a.what) <= _sentence_stems(story.text(a)):
+        if not (b.what - a.what) <= story.stems(a):
             return False
         known_event = a.event in EVENT_CLASSES and a.event == b.event
         if len(shared) >= 2 or known_event or (a.of and a.of == b.of):

@@ -29,10 +29,13 @@ class CopyIndex:
     """Reports seen so far, searchable for near-duplicates of a new one."""
 
     def __init__(self, settings: CopySettings | None = None) -> None:
-        from datasketch import MinHashLSH
+        from datasketch import MinHash, MinHashLSH
 
         self.settings = settings or CopySettings()
         self._lsh = MinHashLSH(threshold=self.settings.threshold, num_perm=self.settings.num_perm)
+        # Made once and shared: each MinHash would otherwise draw its own (same) permutations,
+        # which costs more time than hashing a short report.
+        self._scheme = MinHash(num_perm=self.settings.num_perm)
         self._signatures: dict[str, object] = {}
         self._original: dict[str, str] = {}  # copy id -> the earliest report of its text
 
@@ -40,14 +43,19 @@ class CopyIndex:
         return len(self._signatures)
 
     def _signature(self, text: str) -> object | None:
-        from datasketch import MinHash
+        from datasketch import LeanMinHash, MinHash
 
         grams = shingles(text, self.settings.shingle)
         if len(grams) < self.settings.min_shingles:
             return None
-        signature = MinHash(num_perm=self.settings.num_perm)
+        signature = MinHash(
+            num_perm=self.settings.num_perm,
+            permutations=self._scheme.permutations,
+            scheme=self._scheme.scheme,
+        )
         signature.update_batch(list(grams))
-        return signature
+        # Kept lean (its hash values only): a third of the memory, for every report indexed.
+        return LeanMinHash(signature)
 
     def add(self, report: Report) -> str | None:
         """Index a report; return the id of the earlier report it copies, if any.

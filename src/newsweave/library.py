@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from newsweave.config import Settings
 from newsweave.errors import ComposeError, StoreError
 from newsweave.pipeline import load_readable, make_brief
 from newsweave.records import Brief, Problem, Report
-from newsweave.store import Store, StoredBrief, StoryRow
+from newsweave.store import MAX_FILING_ATTEMPTS, Assigned, Store, StoredBrief, StoryRow
 from newsweave.stories import StoryIndex, StorySettings
 from newsweave.text.embed import Embedder, make_embedder
 
@@ -43,6 +43,8 @@ class IngestRun:
     briefs: tuple[StoryBriefMade, ...]
     problems: tuple[Problem, ...]  # inputs skipped
     failures: tuple[Problem, ...] = ()  # stories whose brief could not be made (origin: story id)
+    cuts: tuple[Problem, ...] = ()  # reports stored but cut to the limits, and why
+    set_aside: tuple[Problem, ...] = ()  # reports that failed to be filed twice (origin: id)
 
 
 def _file_reports(
@@ -54,13 +56,30 @@ def _file_reports(
     reports are added, all in one add_many call: embedders fitted per call (TF-IDF) give
     vectors of one size only within a call.
     """
+    _, index_ids, mapping, stored = _open_index(store, new, settings, embedder, also=new)
+    return [mapping.get(i, i) for i in index_ids[len(stored) :]], stored
+
+
+def _open_index(
+    store: Store,
+    new: Sequence[Report],
+    settings: StorySettings,
+    embedder: Embedder,
+    also: Sequence[Report] = (),
+) -> tuple[StoryIndex, list[str], dict[str, str], list[Report]]:
+    """A story index of the stored open stories the new reports could join, then `also` added.
+
+    Returns the index; its story ids for the stored reports, then for `also`; the map from
+    its story ids to the stored stories' ids; and the stored reports.
+    """
     dated = [r.published for r in new if r.published is not None]
     # The index closes a story once the newest report is dormant_after past its last one,
     # so stories that old can no longer be joined by any of the new reports.
     since = min(dated) - settings.dormant_after if len(dated) == len(new) else None
     stored = store.open_story_reports(since)
+    index = StoryIndex(settings, embedder)
     try:
-        index_ids = StoryIndex(settings, embedder).add_many([*stored, *new])
+        index_ids = index.add_many([*stored, *also])
     except ValueError as exc:
         raise ComposeError(f"cannot file reports into stories: {exc}") from exc
     stored_story = store.story_ids_of([r.id for r in stored])
@@ -69,12 +88,95 @@ def _file_reports(
     mapping: dict[str, str] = {}
     for report, index_id in zip(stored, index_ids, strict=False):
         mapping.setdefault(index_id, stored_story[report.id])
-    return [mapping.get(i, i) for i in index_ids[len(stored) :]], stored
+    return index, index_ids, mapping, stored
 
 
 def _story_embedder(settings: Settings) -> Embedder:
     """The embedder stories are tuned with (WordLlama), or TF-IDF if the user chose lexical."""
-    return make_embedder("lexical" if settings.embedder == "lexical" else "wordllama")
+    name = "lexical" if settings.embedder == "lexical" else "wordllama"
+    return make_embedder(name, settings.limits.embed_chars)
+
+
+def _why(exc: BaseException) -> str:
+    """A one-line reason for an exception."""
+    text = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@dataclass
+class _Filing:
+    """What filing did so far in one run."""
+
+    new_stories: list[str] = field(default_factory=list)
+    updated_stories: list[str] = field(default_factory=list)
+    known: list[Report] = field(default_factory=list)  # the index's stored reports, and filed
+    set_aside: list[Problem] = field(default_factory=list)
+
+    def add(self, assigned: Assigned, reports: Sequence[Report]) -> None:
+        """Count an assign call and the reports it concerned."""
+        self.new_stories.extend(assigned.new_stories)
+        self.updated_stories.extend(assigned.updated_stories)
+        self.known.extend(reports)
+
+
+def _file_batch(
+    db: Store,
+    reports: Sequence[Report],
+    settings: StorySettings,
+    embedder: Embedder,
+    filing: _Filing,
+) -> bool:
+    """File reports together, the attempt recorded first; False (reason recorded) if it fails."""
+    ids = [r.id for r in reports]
+    db.start_filing(ids)
+    try:
+        story_ids, known = _file_reports(db, reports, settings, embedder)
+    except StoreError:
+        raise  # the database failed, not the reports: nothing to hold against them
+    except Exception as exc:  # one bad report must not stop this run, nor any later one
+        db.filing_failed(ids, _why(exc))
+        return False
+    assigned = db.assign([(r.id, s) for r, s in zip(reports, story_ids, strict=True)])
+    filing.add(assigned, [*known, *reports])
+    return True
+
+
+def _file_alone(
+    db: Store,
+    reports: Sequence[Report],
+    settings: StorySettings,
+    embedder: Embedder,
+    filing: _Filing,
+) -> None:
+    """File reports one at a time, each attempt recorded first; one that fails is set aside.
+
+    These reports failed before (in a batch, or a run that died): alone, only a report that
+    is itself the cause fails again. With a fixed vector space (WordLlama) they share one
+    index; TF-IDF is refitted per call, so there each is filed by a rebuilt index.
+    """
+    shared: tuple[StoryIndex, dict[str, str]] | None = None
+    for report in reports:
+        db.start_filing([report.id])
+        try:
+            if embedder.name == "lexical":
+                story_ids, known = _file_reports(db, [report], settings, embedder)
+                story = story_ids[0]
+                filing.known.extend(known)
+            else:
+                if shared is None:
+                    index, _, mapping, known = _open_index(db, reports, settings, embedder)
+                    shared = (index, mapping)
+                    filing.known.extend(known)
+                index_id = shared[0].add(report)
+                story = shared[1].get(index_id, index_id)
+        except StoreError:
+            raise
+        except Exception as exc:  # this report alone failed: set aside, never tried again
+            reason = _why(exc)
+            db.filing_failed([report.id], reason)
+            filing.set_aside.append(Problem(report.id, f"not filed, set aside: {reason}"))
+            continue
+        filing.add(db.assign([(report.id, story)]), [report])
 
 
 def _sentence_texts(brief: Brief) -> list[str]:
@@ -117,7 +219,7 @@ def ingest(
     now: datetime | None = None,
 ) -> IngestRun:
     """Store the reports in paths, file each new one under a story, and re-brief grown stories."""
-    loaded = load_readable(paths)
+    loaded = load_readable(paths, settings.limits)
     with Store.open(settings.db_path) as db:
         added = db.add_reports(loaded.reports)
         stored_ids = list(dict.fromkeys(added.stored_ids))
@@ -138,6 +240,7 @@ def ingest(
         reports_new=added.added,
         reports_existing=added.existing,
         problems=loaded.problems,
+        cuts=loaded.cuts,
         **run,
     )
 
@@ -182,36 +285,53 @@ def _file_and_brief(
 ) -> dict[str, Any]:
     """File the given stored reports not yet in a story; brief every stale story touched.
 
-    Returns the IngestRun fields about stories: stories_new, stories_updated, briefs, failures.
+    A report whose filing failed (or whose run died filing it) is filed alone next; failing
+    alone, it is set aside, named, and not tried again: one bad report never stops a run.
+    Returns the IngestRun fields about stories: stories_new, stories_updated, briefs,
+    failures, set_aside.
     """
     from newsweave.render.jsonout import render_json
 
     in_story = db.story_ids_of(report_ids)
     by_id = {r.id: r for r in db.reports([i for i in report_ids if i not in in_story])}
     ordered = publication_order([by_id[i] for i in report_ids if i in by_id])
-    assigned_new: tuple[str, ...] = ()
-    assigned_updated: tuple[str, ...] = ()
+    attempts = db.filing_attempts([r.id for r in ordered])
+    filing = _Filing()
+    for report in ordered:
+        if attempts.get(report.id, 0) >= MAX_FILING_ATTEMPTS:  # given again, named again
+            filing.set_aside.append(Problem(report.id, "not filed, set aside by an earlier run"))
+    ordered = [r for r in ordered if attempts.get(r.id, 0) < MAX_FILING_ATTEMPTS]
+    fresh = [r for r in ordered if r.id not in attempts]
+    again = [r for r in ordered if r.id in attempts]
     if ordered:
-        story_ids, known = _file_reports(
-            db, ordered, story_settings, story_embedder or _story_embedder(settings)
-        )
-        assigned = db.assign([(r.id, s) for r, s in zip(ordered, story_ids, strict=True)])
-        assigned_new, assigned_updated = assigned.new_stories, assigned.updated_stories
-        dated = [r.published for r in [*known, *ordered] if r.published is not None]
+        story_embedder = story_embedder or _story_embedder(settings)
+        if fresh and not _file_batch(db, fresh, story_settings, story_embedder, filing):
+            again = publication_order([*again, *fresh])
+        _file_alone(db, again, story_settings, story_embedder, filing)
+        dated = [r.published for r in [*filing.known, *ordered] if r.published is not None]
         if dated:
             db.mark_dormant(max(dated) - story_settings.dormant_after)
+    assigned_new = tuple(dict.fromkeys(filing.new_stories))
+    assigned_updated = tuple(
+        s for s in dict.fromkeys(filing.updated_stories) if s not in assigned_new
+    )
     made: list[StoryBriefMade] = []
     failures: list[Problem] = []
     candidates = list(dict.fromkeys([*assigned_new, *assigned_updated, *also_check]))
     stale = db.stale_stories(candidates)
     if stale and embedder is None:
-        embedder = make_embedder(settings.embedder)
+        embedder = make_embedder(settings.embedder, settings.limits.embed_chars)
     for story_id in stale:
         reports = db.story_reports(story_id)
         try:
-            brief = make_brief(reports, settings, embedder, now=now)
+            brief = make_brief(reports, settings, embedder, now=now, cache=db)
         except ComposeError as exc:
             failures.append(Problem(story_id, str(exc)))
+            continue
+        except StoreError:
+            raise
+        except Exception as exc:  # one story's failure must not stop the others, nor later runs
+            failures.append(Problem(story_id, f"internal: {_why(exc)}"))
             continue
         versions = db.story_briefs(story_id)
         changes = brief_changes(versions[-1] if versions else None, brief, [r.id for r in reports])
@@ -224,6 +344,7 @@ def _file_and_brief(
         "stories_updated": assigned_updated,
         "briefs": tuple(made),
         "failures": tuple(failures),
+        "set_aside": tuple(filing.set_aside),
     }
 
 
@@ -269,7 +390,14 @@ def stories_json(settings: Settings, limit: int = 50, offset: int = 0) -> dict[s
                     ],
                 }
             )
-    return {"schema": STORIES_SCHEMA, "stories": out}
+        aside = [{"id": i, "reason": why} for i, why in db.set_aside_reports()]
+    return {"schema": STORIES_SCHEMA, "stories": out, "set_aside": aside}
+
+
+def set_aside_reports(settings: Settings) -> list[tuple[str, str]]:
+    """(report id, why) of the stored reports set aside because they could not be filed."""
+    with Store.open(settings.db_path) as db:
+        return db.set_aside_reports()
 
 
 def story_brief(settings: Settings, story_id: str, version: int | None = None) -> Brief:

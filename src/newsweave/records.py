@@ -15,6 +15,9 @@ Verdict = Literal["supported", "contradicted", "not_found"]
 # hard: values that cannot both be true, stated in the brief; soft: approximations, rounding
 # or open bounds that differ, kept as data only.
 ConflictStrength = Literal["hard", "soft"]
+# Who wrote a brief sentence: taken from the reports, or written by a language model and then
+# verified against every report it cites (docs/writer.md).
+Provenance = Literal["extracted", "model"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,12 @@ class Problem:
 
 @dataclass(frozen=True)
 class LoadResult:
-    """Reports read from inputs, and the inputs that were skipped."""
+    """Reports read from inputs, the inputs that were skipped, and the reports cut to limits."""
 
     reports: tuple[Report, ...]
     problems: tuple[Problem, ...] = ()
+    # Inputs read but changed (a field cut to its limit, invalid bytes replaced), and how.
+    cuts: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ class BriefSentence:
     role: SentenceRole = "body"
     claim_id: int | None = None
     support: tuple[Support, ...] = ()  # one per citation, in citation order, once verified
+    provenance: Provenance = "extracted"
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,41 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Rejection:
+    """A sentence a language model wrote that was not shown, and why (docs/writer.md)."""
+
+    text: str
+    claims: tuple[int, ...]  # the claim ids it named, as the model gave them
+    kind: str  # "name", "number", "date", "quote", "unknown_claim", ... (writers.check.KINDS)
+    detail: str
+    replaced: bool  # an extracted sentence for its claims was shown instead
+
+
+@dataclass(frozen=True)
+class WriterRun:
+    """How a language model wrote a brief: what it proposed, what verification accepted.
+
+    status "written": the model's verified sentences are shown; "fallback": the brief is
+    extractive, and reason says why (endpoint down, timeout, malformed answer, ...).
+    """
+
+    name: str  # the writer, "llm"
+    model: str  # the model the endpoint named (or was asked for)
+    prompt_version: str
+    status: Literal["written", "fallback"]
+    reason: str | None = None
+    cached: bool = False  # the answer came from the store, not the endpoint
+    proposed: int = 0  # sentences the model wrote
+    accepted: int = 0  # of those, shown: every citation verified
+    rejections: tuple[Rejection, ...] = ()
+
+    @property
+    def acceptance(self) -> float | None:
+        """Share of the model's sentences shown; None when it wrote none."""
+        return self.accepted / self.proposed if self.proposed else None
+
+
+@dataclass(frozen=True)
 class Brief:
     """One neutral, cited brief of one story."""
 
@@ -161,6 +202,7 @@ class Brief:
     created_at: datetime
     independent_sources: int = 0
     notes: tuple[str, ...] = field(default=())
+    writer: WriterRun | None = None  # None: the extractive writer, which needs no account
 
     @property
     def sentences(self) -> tuple[BriefSentence, ...]:

@@ -218,6 +218,40 @@ def m004_sources(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX source_items_report ON source_items(report_id)")
 
 
+def m005_filing(conn: sqlite3.Connection) -> None:
+    """Create the record of attempts to file reports into stories that have not succeeded."""
+    # A row is written before a report is filed and removed when it is assigned to a story:
+    # a run that dies filing it (out of memory, killed) leaves the row, so the next run knows.
+    conn.execute(
+        """
+        CREATE TABLE filing_attempts (
+            report_id TEXT PRIMARY KEY REFERENCES reports(id) ON DELETE CASCADE,
+            attempts INTEGER NOT NULL,
+            error TEXT NOT NULL,
+            attempted_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+def m006_written(conn: sqlite3.Connection) -> None:
+    """Create the cache of a model writer's answers (docs/writer.md)."""
+    # story_version is a hash of everything the model was given, so a story that gains a
+    # report, or a changed claim, asks again; the same input re-renders for free.
+    conn.execute(
+        """
+        CREATE TABLE written_sentences (
+            story_version TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            answer_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (story_version, model, prompt_version)
+        )
+        """
+    )
+
+
 # Applied in this order; names are recorded in _migrations, so never rename or reorder
 # an entry once released, only append.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
@@ -225,7 +259,14 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m002_briefs", m002_briefs),
     ("m003_stories", m003_stories),
     ("m004_sources", m004_sources),
+    ("m005_filing", m005_filing),
+    ("m006_written", m006_written),
 )
+
+# Attempts at filing a report before it is set aside (tried again only if asked for).
+MAX_FILING_ATTEMPTS = 2
+# The reason kept for an attempt until it ends: if the run dies, this is what it was.
+_UNFINISHED = "the run filing it stopped before it finished (killed, or out of memory)"
 
 
 def _now() -> str:
@@ -610,6 +651,7 @@ class Store:
                     "INSERT INTO story_reports (story_id, report_id, added_at) VALUES (?, ?, ?)",
                     (story_id, report_id, now),
                 )
+                conn.execute("DELETE FROM filing_attempts WHERE report_id = ?", (report_id,))
                 added.append((report_id, story_id))
                 touched.append(story_id)
             for story_id in dict.fromkeys(touched):
@@ -930,14 +972,90 @@ class Store:
                 ),
             )
 
+    def note_sources_of(self, report_ids: Sequence[str], note: str) -> None:
+        """Add a note to the problems of every source these reports were fetched from.
+
+        Shown by `newsweave sources` until the source's next fetch records its own problems.
+        """
+        unique = list(dict.fromkeys(report_ids))
+        with self._transaction("note a problem on sources") as conn:
+            sources: set[int] = set()
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT DISTINCT source_id FROM source_items WHERE report_id IN ({marks})",
+                    chunk,
+                )
+                sources.update(row["source_id"] for row in rows)
+            for source_id in sorted(sources):
+                row = conn.execute(
+                    "SELECT problems FROM sources WHERE id = ?", (source_id,)
+                ).fetchone()
+                problems = json.loads(row["problems"] or "[]") if row is not None else []
+                if not isinstance(problems, list) or note in problems:
+                    continue
+                conn.execute(  # first, so a long list of item problems does not hide it
+                    "UPDATE sources SET problems = ? WHERE id = ?",
+                    (json.dumps([note, *problems], ensure_ascii=False), source_id),
+                )
+
     def unfiled_report_ids(self) -> list[str]:
-        """Ids of stored reports not yet in any story, in the order stored."""
+        """Ids of stored reports not yet in any story nor set aside, in the order stored."""
         with self._reading() as conn:
             rows = conn.execute(
                 "SELECT id FROM reports WHERE id NOT IN (SELECT report_id FROM story_reports)"
-                " ORDER BY rowid"
+                " AND id NOT IN (SELECT report_id FROM filing_attempts WHERE attempts >= ?)"
+                " ORDER BY rowid",
+                (MAX_FILING_ATTEMPTS,),
             )
             return [row["id"] for row in rows]
+
+    def start_filing(self, report_ids: Sequence[str]) -> None:
+        """Record, before filing them, one more attempt at filing these reports."""
+        now = _now()
+        with self._transaction("record a filing attempt") as conn:
+            conn.executemany(
+                "INSERT INTO filing_attempts (report_id, attempts, error, attempted_at)"
+                " VALUES (?, 1, ?, ?) ON CONFLICT(report_id) DO UPDATE SET"
+                " attempts = attempts + 1, error = excluded.error,"
+                " attempted_at = excluded.attempted_at",
+                [(report_id, _UNFINISHED, now) for report_id in dict.fromkeys(report_ids)],
+            )
+
+    def filing_failed(self, report_ids: Sequence[str], error: str) -> None:
+        """Record why the attempt at filing these reports failed."""
+        with self._transaction("record a filing failure") as conn:
+            conn.executemany(
+                "UPDATE filing_attempts SET error = ? WHERE report_id = ?",
+                [(error, report_id) for report_id in dict.fromkeys(report_ids)],
+            )
+
+    def filing_attempts(self, report_ids: Sequence[str]) -> dict[str, int]:
+        """Failed or unfinished attempts at filing each given report that has any."""
+        found: dict[str, int] = {}
+        unique = list(dict.fromkeys(report_ids))
+        with self._reading() as conn:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT report_id, attempts FROM filing_attempts WHERE report_id IN ({marks})",
+                    chunk,
+                )
+                found.update((row["report_id"], row["attempts"]) for row in rows)
+        return found
+
+    def set_aside_reports(self) -> list[tuple[str, str]]:
+        """(report id, why) of the reports no longer filed after failing to be, oldest first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT report_id, error FROM filing_attempts WHERE attempts >= ?"
+                " AND report_id NOT IN (SELECT report_id FROM story_reports)"
+                " ORDER BY julianday(attempted_at), report_id",
+                (MAX_FILING_ATTEMPTS,),
+            )
+            return [(row["report_id"], row["error"]) for row in rows]
 
     def open_story_ids(self) -> list[str]:
         """Ids of the open stories, oldest first."""
@@ -973,3 +1091,28 @@ class Store:
                 for row in rows:
                     members.setdefault(row["story_id"], set()).add(row["report_id"])
         return [s for s in unique if covered.get(s, set()) != members.get(s, set())]
+
+    # -- a model writer's answers ---------------------------------------------------
+
+    def written(self, story_version: str, model: str, prompt_version: str) -> str | None:
+        """A model's stored answer for this story version, model and prompt, or None."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT answer_json FROM written_sentences "
+                "WHERE story_version = ? AND model = ? AND prompt_version = ?",
+                (story_version, model, prompt_version),
+            ).fetchone()
+        return None if row is None else row["answer_json"]
+
+    def save_written(
+        self, story_version: str, model: str, prompt_version: str, answer: str
+    ) -> None:
+        """Keep a model's answer (JSON text), replacing any under the same key."""
+        _check_json(answer, "a written answer")
+        with self._transaction("save a written answer") as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO written_sentences "
+                "(story_version, model, prompt_version, answer_json, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (story_version, model, prompt_version, answer, _now()),
+            )

@@ -162,6 +162,7 @@ class StoryIndex:
     """Open stories and the vectors, names and times needed to score a report against them."""
 
     _GROW = 256
+    _BLOCK = 512  # reports whose hashed words are made at once
     # A name carried by more open stories than this says little about which one a report
     # belongs to (its idf is low) and would make scoring walk a long posting list: skipped.
     MAX_POSTINGS = 100
@@ -208,8 +209,17 @@ class StoryIndex:
             return []
         leads = [lead_text(r) for r in reports]
         vectors = self.embedder.encode(leads)
-        lexical = self._hashed(leads)
-        return [self._add(r, v, lx) for r, v, lx in zip(reports, vectors, lexical, strict=True)]
+        found: list[str] = []
+        # Hashed word rows are dense (lexical_dims floats each): made a block at a time, so
+        # 36,000 reports cost a few MB here, not over a gigabyte.
+        for start in range(0, len(reports), self._BLOCK):
+            block = slice(start, start + self._BLOCK)
+            lexical = self._hashed(leads[block])
+            found += [
+                self._add(r, v, lx)
+                for r, v, lx in zip(reports[block], vectors[block], lexical, strict=True)
+            ]
+        return found
 
     def _hashed(self, leads: Sequence[str]) -> np.ndarray:
         """Word counts hashed into a fixed number of buckets (log-scaled, unit rows)."""

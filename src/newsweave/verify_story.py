@@ -15,6 +15,7 @@ import numpy as np
 
 from newsweave.claims import Analysis
 from newsweave.conflicts import Side, StoryConflict
+from newsweave.neighbours import close_pairs
 from newsweave.records import Claim, Sentence
 from newsweave.text.dates import resolve_relative
 from newsweave.text.embed import WORDLLAMA_DIMS, Embedder
@@ -36,6 +37,9 @@ from newsweave.verify import (
     is_negative,
     withholds,
 )
+
+# Partners per sentence looked at for a denial (real stories have at most six close ones).
+CLAIM_NEIGHBOURS = 16
 
 
 def denial(a: Text, b: Text) -> Finding | None:
@@ -144,14 +148,10 @@ class StoryVerifier:
         a = self.analysis
         if len(a.sentences) < 2 or self.max_claim_conflicts < 1:
             return []
-        sims = a.embeddings @ a.embeddings.T
         groups = [a.groups[s.report_id] for s in a.sentences]
-        rows, cols = np.where(np.triu(sims, k=1) >= a.thresholds.align)
-        pairs = sorted(
-            ((float(sims[i, j]), int(i), int(j)) for i, j in zip(rows, cols, strict=True)
-             if groups[i] != groups[j]),
-            key=lambda p: (-p[0], p[1], p[2]),
-        )  # fmt: skip
+        # Close pairs from a neighbour index, each sentence's closest few: all pairs above the
+        # threshold grow with the square of the story (gigabytes for repeated input).
+        pairs = close_pairs(a.embeddings, a.thresholds.align, groups, CLAIM_NEIGHBOURS)
         claim_of = {s: c for c in a.claims for s in c.sentences}
         found: list[StoryConflict] = []
         taken: set[int] = set()

@@ -1,7 +1,9 @@
 """Reading fetched bytes: feeds (feedparser), OPML subscription lists, and HTML fragments.
 
-All of it is untrusted: feeds are parsed from memory only (never by URL), HTML is reduced to
-plain text, and every string is cleaned the way local files are.
+All of it is untrusted: feeds are parsed from memory only (never by URL), feeds that declare
+XML entities are refused before any parser sees them, HTML is reduced to plain text however
+deep it nests, and every string is cleaned the way local files are. The work runs in a worker
+process (fetch/isolate.py), so its cost is bounded there.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from newsweave.config import Limits
 from newsweave.errors import FetchError, InputError
 from newsweave.ids import canonical_url
 from newsweave.sources.files import clean_text, one_line, valid_url
@@ -35,6 +38,34 @@ _BLOCKS = frozenset(
 # The problem feedparser reports when it had to ignore the declared encoding: our own
 # decoding already chose and recorded the charset, so it is not a second problem.
 _ENCODING_NOTES = ("CharacterEncodingOverride", "NonXMLContentType")
+# Byte order marks, UTF-32 LE's before UTF-16 LE's, which it begins with.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_CHARREF = re.compile(r"&#([xX][0-9a-fA-F]+|[0-9]+);")
+_ENTITY_VALUE = re.compile(r"<!ENTITY\s+(%\s+)?([^\s%\"'>]+)\s+(?:\"([^\"]*)\"|'([^']*)')")
+# Nesting the HTML parsers hold: libxml2 stops at 255 levels (2,048 with huge_tree, used for
+# feed HTML) and drops what is deeper; deeper elements are flattened first, their text kept.
+PAGE_PARSER_DEPTH = 250
+_FRAGMENT_PARSER_DEPTH = 2_000
+_VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr basefont bgsound "
+    "frame keygen".split()
+)
+# Elements whose content is not markup: skipped whole (and dropped whole when too deep, so a
+# flattened script never becomes text).
+_RAW = {
+    name: re.compile(rf"</{name}\s*>", re.I)
+    for name in "script style textarea title xmp iframe noembed noframes".split()
+}
+# Start tags that close an open element of the same name (HTML's implied end tags), so a
+# page of unclosed <p> or <li> is not counted as nested.
+_SELF_CLOSING_SIBLINGS = frozenset("p li dt dd option tr td th".split())
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
 
 
 @dataclass(frozen=True)
@@ -60,38 +91,125 @@ class Feed:
     problems: tuple[str, ...] = ()
 
 
-def html_text(fragment: str) -> str:
+def flatten_deep(html: str, depth: int) -> tuple[str, int]:
+    """HTML with the tags of elements nested deeper than depth removed, their text kept.
+
+    Also returns how deep the HTML nests (0 when it has too few tags to pass depth). One
+    linear scan: a tag's nesting is counted as browsers would, roughly (void elements and
+    implied end tags), and the deep content of scripts and styles is dropped with them.
+    """
+    if html.count("<") <= depth:
+        return html, 0
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # open elements: name, and whether their tags are kept
+    open_count: dict[str, int] = {}
+    deepest = pos = copied = 0
+
+    def drop(start: int, end: int, name: str) -> None:
+        nonlocal copied
+        out.append(html[copied:start])
+        if name in _BLOCKS:  # white space where a block was, so words do not run together
+            out.append("\n")
+        copied = end
+
+    def close_top() -> bool:
+        name, kept = stack.pop()
+        open_count[name] -= 1
+        return kept
+
+    while (lt := html.find("<", pos)) >= 0:
+        if html.startswith("<!--", lt):
+            end = html.find("-->", lt + 4)
+            pos = len(html) if end < 0 else end + 3
+            continue
+        tag = _TAG.match(html, lt)
+        gt = html.find(">", tag.end()) if tag else -1
+        if tag is None or gt < 0:
+            pos = lt + 1
+            continue
+        end, name = gt + 1, tag.group(2).lower()
+        pos = end
+        if tag.group(1):  # an end tag: closes the innermost open element of its name
+            if open_count.get(name):
+                while stack[-1][0] != name:
+                    close_top()
+                if not close_top():
+                    drop(lt, end, name)
+            continue
+        if stack and (
+            (name in _SELF_CLOSING_SIBLINGS and stack[-1][0] == name)
+            or (stack[-1][0] == "p" and name in _BLOCKS)
+        ):
+            close_top()
+        level = len(stack) + 1
+        deepest = max(deepest, level)
+        kept = level <= depth
+        if name in _RAW:
+            close = _RAW[name].search(html, end)
+            pos = close.end() if close else len(html)
+            if not kept:
+                drop(lt, pos, name)
+            continue
+        if not kept:
+            drop(lt, end, name)
+        if name not in _VOID and not html.startswith("/>", gt - 1):
+            stack.append((name, kept))
+            open_count[name] = open_count.get(name, 0) + 1
+    if not copied:
+        return html, deepest
+    out.append(html[copied:])
+    return "".join(out), deepest
+
+
+def depth_note(deepest: int, limits: Limits) -> str | None:
+    """The named cut for HTML nesting past limits.html_depth, if it does."""
+    if deepest <= limits.html_depth:
+        return None
+    return (
+        f"html_depth: nested {deepest:,} levels deep, over {limits.html_depth:,}; "
+        "deeper elements flattened, their text kept"
+    )
+
+
+def html_text(fragment: str, limits: Limits | None = None) -> str:
     """Plain text of an untrusted HTML fragment: scripts and styles dropped, blocks on lines."""
+    return html_text_noted(fragment, limits)[0]
+
+
+def html_text_noted(fragment: str, limits: Limits | None = None) -> tuple[str, str | None]:
+    """Plain text of an HTML fragment, and the named cut if it nests past limits.html_depth."""
     if "<" not in fragment and "&" not in fragment:
-        return clean_text(fragment)
+        return clean_text(fragment), None
     import lxml.html
     from lxml import etree
 
+    limits = limits or Limits()
+    fragment, deepest = flatten_deep(fragment, min(limits.html_depth, _FRAGMENT_PARSER_DEPTH))
     try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        # huge_tree: nesting past 255 levels kept (flatten_deep bounds it), not dropped.
+        parser = lxml.html.HTMLParser(huge_tree=True)
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=parser)
     except (etree.ParserError, ValueError):
-        return clean_text(fragment)
+        return clean_text(fragment), None
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     parts: list[str] = []
-
-    def walk(element: Any) -> None:
-        if isinstance(element.tag, str):
-            block = element.tag.lower() in _BLOCKS
+    # Walked by events, not recursion: deep nesting cannot exhaust Python's stack.
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        named = isinstance(element.tag, str)
+        block = named and element.tag.lower() in _BLOCKS
+        if event == "start":
             if block:
                 parts.append("\n")
-            if element.text:
+            if named and element.text:
                 parts.append(element.text)
-            for child in element:
-                walk(child)
-            if block:
-                parts.append("\n")
-        if element.tail:
+            continue
+        if block:
+            parts.append("\n")
+        if element.tail and element is not root:
             parts.append(element.tail)
-
-    walk(root)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return clean_text("\n".join(line for line in lines if line))
+    return clean_text("\n".join(line for line in lines if line)), depth_note(deepest, limits)
 
 
 def _codec(name: str | None) -> str | None:
@@ -110,23 +228,59 @@ def charset_of(content_type: str) -> str | None:
     return _codec(header.group(1)) if header else None
 
 
+def bom_codec(body: bytes) -> tuple[str, int] | None:
+    """The codec a byte order mark names, and the mark's length; None without one."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return codec, len(bom)
+    return None
+
+
+def _wide_codec(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM, told by how its first ASCII character is laid out.
+
+    An XML document begins with "<" (XML 1.0, appendix F): a zero-padded first character
+    gives the width and byte order away.
+    """
+    if len(head) < 4 or not (0 < max(head) < 0x80):
+        return None
+    zeros = tuple(b == 0 for b in head)
+    return {
+        (True, True, True, False): "utf-32-be",
+        (False, True, True, True): "utf-32-le",
+        (True, False, True, False): "utf-16-be",
+        (False, True, False, True): "utf-16-le",
+    }.get(zeros)
+
+
 def decode_feed(body: bytes, content_type: str) -> tuple[str, str | None]:
     """The feed as text, and a problem if the declared charset was wrong or missing."""
+    # A byte order mark, or UTF-16/32 layout, wins over any declaration (RFC 7303 section 3);
+    # a lone surrogate or truncated character in it is replaced, not fatal.
+    if (marked := bom_codec(body)) is not None:
+        return body[marked[1] :].decode(marked[0], "replace"), None
+    wide = _wide_codec(body[:4])
+    if wide is not None:
+        return body.decode(wide, "replace"), None
     header = _CHARSET.search(content_type or "")
     declared_xml = _XML_DECL.search(body[:512])
     declared = (header.group(1) if header else None) or (
         declared_xml.group(1).decode("ascii") if declared_xml else None
     )
-    if body.startswith(codecs.BOM_UTF8):
-        return body[3:].decode("utf-8", "replace"), None
     declared_name = _codec(declared)
+    # UTF-16 or UTF-32 declared for bytes laid out as neither (no BOM, no zero padding): the
+    # declaration is wrong, and decoding by it would turn any even-length body into nonsense.
+    wide_claim = (declared_name or "").startswith(("utf-16", "utf-32"))
+    if wide_claim:
+        declared_name = None
     try:
         text = body.decode("utf-8")
         utf8_ok = True
     except UnicodeDecodeError:
         text, utf8_ok = "", False
     if declared_name in ("utf-8", None) and utf8_ok:
-        return text, None
+        wrong = f"charset: declared {declared!r} but the body is not; read as UTF-8"
+        return text, wrong if wide_claim else None
     if declared_name not in (None, "utf-8") and utf8_ok and not body.isascii():
         # Valid UTF-8 with non-ASCII bytes is almost never text in a legacy charset: the
         # declaration is wrong (a common server default), and trusting it makes mojibake.
@@ -198,21 +352,137 @@ def _when(entry: Any) -> datetime | None:
     return None
 
 
-def _entry_text(entry: Any) -> tuple[str, str]:
-    """The entry's full content and its summary, as plain text."""
+def _entry_text(entry: Any, limits: Limits) -> tuple[str, str, str | None]:
+    """The entry's full content and its summary, as plain text, and any depth cut."""
     contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
-    content = html_text(max(contents, key=len)) if contents else ""
-    summary = html_text(entry.get("summary", "") or "")
+    content, cut = html_text_noted(max(contents, key=len), limits) if contents else ("", None)
+    summary, summary_cut = html_text_noted(entry.get("summary", "") or "", limits)
     if content and summary and content == summary:
         summary = ""
-    return content, summary
+    return content, summary, cut or summary_cut
 
 
-def parse_feed(body: bytes, url: str, content_type: str = "") -> Feed:
-    """A feed from fetched bytes; raises FetchError("invalid_feed") when none can be read."""
+def _entry_label(entry: Any) -> str:
+    """How problems name an entry: its guid, else its link."""
+    try:
+        return one_line(str(entry.get("id") or entry.get("link") or "?"))[:200]
+    except Exception:  # a label must never be the thing that fails
+        return "?"
+
+
+def _item(entry: Any, limits: Limits) -> tuple[FeedItem | None, list[str]]:
+    """One entry as an item (None if it has no text), and its problems."""
+    label = f"item {_entry_label(entry)}"
+    link = one_line(entry.get("link", "") or "")
+    link = canonical_url(link) if valid_url(link) else ""
+    content, summary, cut = _entry_text(entry, limits)
+    title = one_line(html_text(entry.get("title", "") or "", limits))
+    guid = one_line(entry.get("id", "") or "")
+    problems = [f"{label}: {cut}"] if cut else []
+    if not (content or summary or title):
+        return None, [*problems, f"{label}: empty (no title, summary or content)"]
+    key = (
+        guid or link or "sha256:" + hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()[:32]
+    )
+    item = FeedItem(
+        key=key[:500],
+        url=link,
+        title=title,
+        content=content,
+        summary=summary,
+        published=_when(entry),
+        author=one_line(entry.get("author", "") or ""),
+    )
+    return item, problems
+
+
+def entity_declarations(text: str) -> list[int]:
+    """Where the document declares XML entities (<!ENTITY), comments and CDATA left out.
+
+    One linear scan with str.find: an unclosed comment or CDATA section cannot make it
+    quadratic, as a regular expression searching ahead from every "<!" would.
+    """
+    found: list[int] = []
+    pos = 0
+    while (start := text.find("<!", pos)) >= 0:
+        if text.startswith("<!--", start):
+            end = text.find("-->", start + 4)
+        elif text.startswith("<![CDATA[", start):
+            end = text.find("]]>", start + 9)
+        else:
+            if text[start + 2 : start + 8].upper() == "ENTITY":
+                found.append(start)
+            pos = start + 2
+            continue
+        if end < 0:
+            break
+        pos = end + 3
+    return found
+
+
+def _refuse_entities(text: str, url: str, limits: Limits) -> None:
+    """Raise FetchError("entity_expansion") for a feed declaring more entities than allowed.
+
+    feedparser's lenient parser, used when expat stops a document, expands declared entities
+    with no bound: 150 KB with one entity used 20,000 times took minutes and gigabytes. The
+    entities allowed are also bounded in what they would expand to: no more than the
+    document itself.
+    """
+    where = entity_declarations(text)
+    if len(where) > limits.entity_declarations:
+        raise FetchError(
+            "entity_expansion",
+            f"{url}: declares {len(where):,} XML entities (at most {limits.entity_declarations:,}"
+            " allowed); refused before parsing, nothing expanded",
+        )
+    expanded = 0
+    for start in where:
+        decl = _ENTITY_VALUE.match(text, start)
+        if decl is None or decl.group(1):  # external or parameter: nothing expanded in text
+            continue
+        value = decl.group(3) if decl.group(3) is not None else decl.group(4)
+        if re.search(r"&[^#]", value):  # nesting multiplies: billion laughs
+            raise FetchError(
+                "entity_expansion",
+                f"{url}: entity {decl.group(2)!r} refers to other entities; refused before parsing",
+            )
+        expanded += text.count(f"&{decl.group(2)};") * len(value)
+    if expanded > len(text):
+        raise FetchError(
+            "entity_expansion",
+            f"{url}: its entities would expand to {expanded:,} characters, more than the "
+            f"{len(text):,} of the feed itself; refused before parsing",
+        )
+
+
+def _safe_charref(ref: re.Match[str]) -> str:
+    """A character reference, or U+FFFD for one naming no character XML allows."""
+    digits = ref.group(1)
+    hexa = digits[0] in "xX"
+    digits = (digits[1:] if hexa else digits).lstrip("0") or "0"
+    if len(digits) > 8:  # past U+10FFFF whatever it says (and int() of it would be slow)
+        return "&#xFFFD;"
+    point = int(digits, 16 if hexa else 10)
+    if point in (0x9, 0xA, 0xD) or 0x20 <= point < 0xD800 or 0xE000 <= point <= 0x10FFFF:
+        return ref.group(0)
+    # Surrogates, NUL, other controls and numbers past Unicode: expat refuses the whole
+    # document for one, and feedparser's lenient parser then fails on it.
+    return "" if point < 0x20 else "&#xFFFD;"
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "", limits: Limits | None = None) -> Feed:
+    """A feed from fetched bytes; raises FetchError("invalid_feed") when none can be read.
+
+    Raises FetchError("entity_expansion") for a feed declaring XML entities past the limit.
+    An item that cannot be read is skipped and named among the problems, never the feed.
+    """
     import feedparser
 
+    limits = limits or Limits()
     text, charset_problem = decode_feed(body, content_type)
+    _refuse_entities(text, url, limits)
+    if "&#" in text:
+        text = _CHARREF.sub(_safe_charref, text)
     # Parsed from a stream of UTF-8 bytes we decoded ourselves: feedparser never sees a
     # string it could take for a URL or a file name, and never fetches anything.
     parsed = feedparser.parse(
@@ -235,34 +505,24 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> Feed:
         raise FetchError("invalid_feed", f"{url}: no RSS or Atom feed found")
     items: list[FeedItem] = []
     for entry in parsed.entries:
-        link = one_line(entry.get("link", "") or "")
-        link = canonical_url(link) if valid_url(link) else ""
-        content, summary = _entry_text(entry)
-        title = one_line(html_text(entry.get("title", "") or ""))
-        guid = one_line(entry.get("id", "") or "")
-        if not (content or summary or title):
-            problems.append(f"item {guid or link or '?'}: empty (no title, summary or content)")
+        try:
+            item, item_problems = _item(entry, limits)
+        except MemoryError:  # one entry too big to read costs that entry, not the feed
+            problems.append(f"item {_entry_label(entry)}: skipped (parse_memory: out of memory)")
             continue
-        key = (
-            guid
-            or link
-            or "sha256:" + hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()[:32]
-        )
-        items.append(
-            FeedItem(
-                key=key[:500],
-                url=link,
-                title=title,
-                content=content,
-                summary=summary,
-                published=_when(entry),
-                author=one_line(entry.get("author", "") or ""),
+        except Exception as exc:  # a parser bug on one hostile entry costs only that entry
+            detail = " ".join(str(exc).split())[:200]
+            problems.append(
+                f"item {_entry_label(entry)}: skipped (unreadable: {type(exc).__name__}: {detail})"
             )
-        )
+            continue
+        problems.extend(item_problems)
+        if item is not None:
+            items.append(item)
     feed = parsed.get("feed", {})
     link = one_line(feed.get("link", "") or "")
     return Feed(
-        title=one_line(html_text(feed.get("title", "") or "")),
+        title=one_line(html_text(feed.get("title", "") or "", limits)),
         link=link if valid_url(link) else "",
         items=tuple(items),
         problems=tuple(problems),

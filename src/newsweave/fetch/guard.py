@@ -41,20 +41,106 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def why_refused(address: str) -> str | None:
-    """Why an IP address is not public, or None if it is."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+def _net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A network from its text."""
+    return ipaddress.ip_network(text)
+
+
+# Forms of IPv6 address that carry an IPv4 address, and where they carry it.
+_COMPATIBLE = _net("::/96")  # deprecated (RFC 4291): ::a.b.c.d
+_TRANSLATED = _net("::ffff:0:0:0/96")  # SIIT (RFC 2765): ::ffff:0:a.b.c.d
+_NAT64 = _net("64:ff9b::/96")  # the well-known NAT64 prefix (RFC 6052)
+_LOW_32 = ((_COMPATIBLE, "an IPv4-compatible"), (_TRANSLATED, "an IPv4-translated"))
+
+# Ranges refused whatever they embed, named; checked before the ipaddress module's is_global,
+# whose lists differ between Python releases and miss some (3.11 calls fec0::1 global).
+# Deprecated transition forms (IPv4-compatible, SIIT, 6to4, Teredo) are refused even when
+# the IPv4 address in them is public: no news site is served from one, and where a packet
+# to one goes depends on relays out of our sight. NAT64 (64:ff9b::/96) is not among them:
+# DNS64 networks give such an address for every IPv4-only site, so it is judged by its IPv4.
+_REFUSED_V6 = (
+    (_COMPATIBLE, "an IPv4-compatible address (deprecated)"),
+    (_TRANSLATED, "an IPv4-translated address"),
+    (_net("64:ff9b:1::/48"), "a local-use NAT64 address"),
+    (_net("100::/64"), "a discard-only address"),
+    (_net("100:0:0:1::/64"), "a dummy address"),
+    (_net("2001::/32"), "a Teredo address"),
+    (_net("2002::/16"), "a 6to4 address"),
+    (_net("3fff::/20"), "a documentation address"),
+    (_net("5f00::/16"), "a segment-routing address"),
+    (_net("fec0::/10"), "a site-local address"),
+)
+_REFUSED_V4 = (
+    (_net("100.64.0.0/10"), "a private address"),  # carrier-grade NAT: inside a network
+    (_net("192.88.99.0/24"), "a 6to4 relay address"),  # deprecated anycast to any relay
+)
+
+
+def _embedded(ip: ipaddress.IPv6Address) -> tuple[str, list[ipaddress.IPv4Address]]:
+    """The kind of IPv6 address and the IPv4 addresses it embeds ("", [] if none)."""
+    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _NAT64:
+        return "a NAT64", [low]
+    for network, kind in _LOW_32:
+        if ip in network:
+            return kind, [low]
+    if ip.sixtofour is not None:
+        return "a 6to4", [ip.sixtofour]
+    if ip.teredo is not None:
+        return "a Teredo", list(ip.teredo)  # the Teredo server, then the client
+    return "", []
+
+
+def _why_refused_v4(ip: ipaddress.IPv4Address) -> str | None:
+    """Why an IPv4 address is not public, or None if it is."""
     if ip in _METADATA:
         return "a cloud metadata address"
     if ip.is_loopback:
         return "a loopback address"
     if ip.is_link_local:
         return "a link-local address"
-    if ip.is_private or ip in ipaddress.ip_network("100.64.0.0/10"):
+    for network, reason in _REFUSED_V4:
+        if ip in network:
+            return reason
+    if ip.is_private:
         return "a private address"
     if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
+        return "not a public address"
+    return None
+
+
+def why_refused(address: str) -> str | None:
+    """Why an IP address is not public, or None if it is.
+
+    An IPv4-mapped address is judged as the IPv4 address it stands for; another IPv6 address
+    that embeds an IPv4 one is refused when that IPv4 address would be, the reason naming it.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _why_refused_v4(ip)
+    if ip.ipv4_mapped is not None:
+        return _why_refused_v4(ip.ipv4_mapped)
+    if ip in _METADATA:
+        return "a cloud metadata address"
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_unspecified:
+        return "not a public address"
+    kind, inner = _embedded(ip)
+    for embedded in inner:
+        reason = _why_refused_v4(embedded)
+        if reason is not None:
+            return f"{kind} address embedding {embedded}, {reason}"
+    for network, reason in _REFUSED_V6:
+        if ip in network:
+            return f"{reason} embedding {', '.join(map(str, inner))}" if inner else reason
+    if ip in _NAT64:
+        return None  # the IPv4 address it embeds is public (checked above)
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_private:
+        return "a private address"
+    if ip.is_multicast or ip.is_reserved or not ip.is_global:
         return "not a public address"
     return None
 

@@ -17,22 +17,22 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from newsweave.config import Settings
-from newsweave.errors import FetchError, InputError, NewsweaveError
+from newsweave.config import Limits, Settings
+from newsweave.errors import FetchError, InputError, NewsweaveError, StoreError
 from newsweave.fetch.feeds import (
     Feed,
     FeedItem,
+    bom_codec,
     charset_of,
-    discover_feed,
     looks_like_feed,
-    parse_feed,
     read_opml,
 )
 from newsweave.fetch.guard import Guard
 from newsweave.fetch.http import Answer, Fetcher, FetchSettings
+from newsweave.fetch.isolate import ParsePool
 from newsweave.ids import canonical_url, report_id
-from newsweave.records import Report
-from newsweave.sources.files import make_report, read_html, valid_url
+from newsweave.records import Problem, Report
+from newsweave.sources.files import limit_report, make_report, valid_url
 from newsweave.store import SourceRow, Store
 
 _ACCEPT_FEED = (
@@ -108,8 +108,21 @@ def _backoff(failures: int, fs: FetchSettings, asked: timedelta | None) -> timed
 class _SourceFetch:
     """One fetch of one source, writing each new item to the store as it is read."""
 
-    def __init__(self, db: Store, fetcher: Fetcher, source: SourceRow, now: datetime) -> None:
+    def __init__(
+        self,
+        db: Store,
+        fetcher: Fetcher,
+        source: SourceRow,
+        now: datetime,
+        limits: Limits | None = None,
+        *,
+        pool: ParsePool,
+    ) -> None:
         self.db = db
+        self.limits = limits or Limits()
+        # Every feed and page is parsed in a worker process, never in this event loop: a
+        # hostile one cannot stall the other sources (fetch/isolate.py).
+        self.pool = pool
         self.fetcher = fetcher
         self.fs = fetcher.settings
         self.source = source
@@ -135,7 +148,9 @@ class _SourceFetch:
             if src.kind == "feed" or (
                 src.kind == "auto" and looks_like_feed(answer.body, answer.content_type)
             ):
-                feed = parse_feed(answer.body, answer.url, answer.headers.get("content-type", ""))
+                feed = await self.pool.feed(
+                    answer.body, answer.url, answer.headers.get("content-type", "")
+                )
                 await self._take_feed(feed)
                 self._record_ok("feed", feed.title, answer)
             else:
@@ -203,6 +218,18 @@ class _SourceFetch:
                 group.start_soon(self._take_item, item, outlet)
 
     async def _take_item(self, item: FeedItem, outlet: str) -> None:
+        """One item, or the reason it was skipped: one bad item never fails its feed."""
+        try:
+            await self._take_item_text(item, outlet)
+        except StoreError:
+            raise  # the database failed, not the item: the source's fetch fails
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:200]
+            self.problems.append(
+                f"item {item.url or item.key}: skipped (internal: {type(exc).__name__}: {detail})"
+            )
+
+    async def _take_item_text(self, item: FeedItem, outlet: str) -> None:
         """One item: its full text from the feed or its page, else its summary; then stored."""
         label = f"item {item.url or item.key}"
         text, text_from, page = item.content, "feed", None
@@ -238,8 +265,15 @@ class _SourceFetch:
         except InputError as exc:
             self.problems.append(f"{label}: skipped ({exc.reason})")
             return
+        report = self._limited(report, label)
         if self.db.add_item(self.source.id, item.key, report, text_from):
             self.new.append(report.id)
+
+    def _limited(self, report: Report, label: str) -> Report:
+        """The report cut to the limits, each cut named among the source's problems."""
+        report, cuts = limit_report(report, self.limits)
+        self.problems.extend(f"{label}: {cut}" for cut in cuts)
+        return report
 
     async def _item_page(self, item: FeedItem) -> tuple[Report | None, str]:
         """The item's article page read with trafilatura, or None and why not."""
@@ -251,15 +285,13 @@ class _SourceFetch:
             if not await self.fetcher.allowed(item.url):
                 return None, "robots: disallowed by the site's robots.txt"
             answer = await self.fetcher.get(item.url, accept=_ACCEPT_PAGE)
-            html = _decoded(answer)
-            page = await anyio.to_thread.run_sync(read_html, html, answer.url)
+            read = await self.pool.page(_decoded(answer), answer.url)
         except FetchError as exc:
             return None, str(exc)
         except InputError as exc:
             return None, f"extract: {exc.reason}"
-        except Exception as exc:  # a parser bug on one hostile page costs only that page
-            return None, f"extract: {type(exc).__name__}: {exc}"
-        return page, ""
+        self.problems.extend(f"item {item.url}: {note}" for note in read.notes)
+        return read.report, ""
 
     async def _take_html(self, answer: Answer) -> None:
         """An HTML answer: a page to store, or, for a site's home page, the feed it names.
@@ -269,7 +301,7 @@ class _SourceFetch:
         page names its site's feed too, so an article is never swapped for the feed).
         """
         src = self.source
-        feed_url = discover_feed(answer.body, answer.url) if src.kind == "auto" else None
+        feed_url = await self.pool.discover(answer.body, answer.url) if src.kind == "auto" else None
         at_root = urlsplit(answer.url).path in ("", "/")
         if feed_url is not None and at_root:
             await self._follow_discovered(feed_url)
@@ -288,7 +320,7 @@ class _SourceFetch:
     async def _follow_discovered(self, feed_url: str) -> None:
         """Make the source the feed its page named, and take that feed's items now."""
         answer = await self.fetcher.get(feed_url, accept=_ACCEPT_FEED)
-        feed = parse_feed(answer.body, answer.url, answer.headers.get("content-type", ""))
+        feed = await self.pool.feed(answer.body, answer.url, answer.headers.get("content-type", ""))
         self.db.move_source(self.source.id, feed_url)
         self.problems.append(f"the page {self.source.url} names a feed; following {feed_url}")
         await self._take_feed(feed)
@@ -296,13 +328,15 @@ class _SourceFetch:
 
     async def _take_page(self, answer: Answer) -> str:
         """A single-page source: its main text stored as one report; returns its title."""
-        html = _decoded(answer)
         try:
-            page = await anyio.to_thread.run_sync(read_html, html, answer.url)
+            read = await self.pool.page(_decoded(answer), answer.url)
         except InputError as exc:
             raise FetchError("extract", f"{answer.url}: {exc.reason}") from exc
+        self.problems.extend(f"page {answer.url}: {note}" for note in read.notes)
+        page = read.report
         if not page.url:
             page = _with_url(page, canonical_url(answer.url))
+        page = self._limited(page, f"page {answer.url}")
         if self.db.add_item(self.source.id, page.url or answer.url, page, "page"):
             self.new.append(page.id)
         return page.title
@@ -319,7 +353,9 @@ def _with_url(report: Report, url: str) -> Report:
 
 
 def _decoded(answer: Answer) -> str:
-    """An HTML answer as text, in the charset its Content-Type names (else UTF-8)."""
+    """An HTML answer as text: by its byte order mark, else its Content-Type charset, else UTF-8."""
+    if (marked := bom_codec(answer.body)) is not None:
+        return answer.body[marked[1] :].decode(marked[0], "replace")
     charset = charset_of(answer.headers.get("content-type", ""))
     return answer.body.decode(charset or "utf-8", "replace")
 
@@ -350,12 +386,14 @@ async def _fetch_all(
     now: datetime,
     progress: _Progress,
     stop: threading.Event | None,
+    limits: Limits | None = None,
 ) -> None:
     """Fetch the sources concurrently (the fetcher bounds how many at once)."""
-    async with Fetcher(fs, guard) as fetcher:
+    limits = limits or Limits()
+    async with Fetcher(fs, guard) as fetcher, ParsePool(limits) as pool:
 
         async def one(source: SourceRow) -> None:
-            progress.done(await _SourceFetch(db, fetcher, source, now).run())
+            progress.done(await _SourceFetch(db, fetcher, source, now, limits, pool=pool).run())
 
         async def until_stopped(scope: anyio.CancelScope) -> None:
             # Signals only set an event; polling it lets a stop cancel requests in flight.
@@ -394,9 +432,8 @@ def fetch(
         if on_start is not None:
             on_start(len(sources))
         if sources:
-            anyio.run(
-                _fetch_all, db, sources, fs, guard or guard_for(settings), now, progress, stop
-            )
+            guard = guard or guard_for(settings)
+            anyio.run(_fetch_all, db, sources, fs, guard, now, progress, stop, settings.limits)
     order = {s.id: i for i, s in enumerate(sources)}
     outcomes = tuple(sorted(progress.outcomes, key=lambda o: order.get(o.source_id, 0)))
     # A stopped run leaves filing to the next one, which files every unfiled report.
@@ -404,14 +441,41 @@ def fetch(
         return FetchRun(outcomes)
     from newsweave.library import update_stories
 
-    filed = update_stories(settings)
+    try:
+        filed = update_stories(settings)
+    except StoreError:
+        raise  # the database failed: nothing more can be recorded
+    except Exception as exc:  # what was fetched stays stored; the next run files it
+        reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+        return FetchRun(outcomes, story_failures=(f"stories not filed or briefed: {reason}",))
+    why = _story_problems(settings, filed.failures, filed.set_aside)
     return FetchRun(
         outcomes,
         stories_new=filed.stories_new,
         stories_updated=filed.stories_updated,
         briefs_made=len(filed.briefs),
-        story_failures=tuple(str(f) for f in filed.failures),
+        story_failures=why,
     )
+
+
+def _story_problems(
+    settings: Settings, failures: Sequence[Problem], set_aside: Sequence[Problem]
+) -> tuple[str, ...]:
+    """Why stories were not briefed and reports not filed; each also noted under its sources.
+
+    `newsweave sources` then shows, under each source, what became of what it brought.
+    """
+    why: list[str] = []
+    with Store.open(settings.db_path) as db:
+        for failure in failures:
+            note = f"story {failure.origin} not briefed: {failure.reason}"
+            db.note_sources_of(db.story_report_ids(failure.origin), note)
+            why.append(note)
+        for aside in set_aside:
+            note = f"report {aside.origin} {aside.reason}"
+            db.note_sources_of([aside.origin], note)
+            why.append(note)
+    return tuple(why)
 
 
 class StopSignal:

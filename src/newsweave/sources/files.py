@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
 import email.utils
+import io
 import json
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsweave.config import Limits
 from newsweave.errors import InputError
 from newsweave.ids import normalise_text, report_id
 from newsweave.records import LoadResult, Problem, Report
@@ -22,15 +26,35 @@ TITLE_LIMIT = 100
 
 _SNIFF_BYTES = 8192
 _UTF8_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# UTF-32 first: its little-endian BOM begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+# A well-formed UTF-8 sequence of two or more bytes: a file with none of these but with
+# invalid bytes is in a legacy 8-bit encoding, not UTF-8 with a few damaged bytes.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# <meta charset="..."> or <meta http-equiv="Content-Type" content="...; charset=...">,
+# looked for where browsers look: the first 1024 bytes (HTML's encoding prescan).
+_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+_MAX_LINE_PROBLEMS = 100  # bad lines named one by one per file; the rest are counted
+_SHORTEST_REPORT = len(b'{"text":"x"}')
 _MAX_DATE_CHARS = 200  # longer strings are not dates; spare dateparser the work
 _FIELDS = ("outlet", "url", "title", "published", "text")
 _HEADER_KEYS = frozenset({"outlet", "url", "title", "published"})
 
 _NEWLINE = re.compile(r"\r\n?|[\x85\u2028\u2029]")
-# C0/C1 controls (but not tab or newline), bidi overrides that can disguise text,
-# stray BOMs, and lone surrogates that JSON escapes can produce but UTF-8 cannot store.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+# C0/C1 controls (but not tab or newline), bidi overrides that can disguise text, stray BOMs.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Lone surrogates, which JSON escapes can produce but UTF-8 cannot store: they become U+FFFD
+# (not dropped, so a reader sees that something was there).
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _HEADER_LINE = re.compile(r"([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*)")
@@ -38,31 +62,39 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _MD_CLOSING_HASHES = re.compile(r"[ \t]+#+$")
 
 
-def load_paths(paths: Sequence[Path | str]) -> LoadResult:
-    """Read every report under the given files and folders; bad inputs become problems."""
+def load_paths(paths: Sequence[Path | str], limits: Limits | None = None) -> LoadResult:
+    """Read every report under the given files and folders; bad inputs become problems.
+
+    Reports past a limit are cut (limit_report), each cut named in the result's cuts.
+    """
     if isinstance(paths, str | Path):  # a lone path would otherwise be iterated char by char
         paths = [paths]
+    limits = limits or Limits()
     reports: list[Report] = []
     problems: list[Problem] = []
+    cuts: list[Problem] = []
     seen: set[str] = set()
     for given in paths:
         for path in _expand(Path(given), problems):
             try:
-                found, bad = _read(path)
+                found, bad, notes = _read(path)
             except InputError as err:
                 problems.append(Problem(err.origin, err.reason))
                 continue
             problems.extend(bad)
+            cuts.extend(notes)  # read, but altered: invalid bytes replaced, say
             for report in found:
                 if report.id not in seen:  # first copy wins
                     seen.add(report.id)
+                    report, reasons = limit_report(report, limits)
+                    cuts.extend(Problem(report.origin, reason) for reason in reasons)
                     reports.append(report)
-    return LoadResult(reports=tuple(reports), problems=tuple(problems))
+    return LoadResult(reports=tuple(reports), problems=tuple(problems), cuts=tuple(cuts))
 
 
 def read_file(path: Path) -> list[Report]:
     """Read the reports in one file; raise InputError if any part of it is bad."""
-    reports, problems = _read(Path(path))
+    reports, problems, _ = _read(Path(path))
     if problems:
         raise InputError(problems[0].origin, problems[0].reason)
     return reports
@@ -144,20 +176,24 @@ def _unsupported(path: Path) -> str:
     return f"unsupported file type {kind} (expected one of {' '.join(sorted(EXTENSIONS))})"
 
 
-def _read(path: Path) -> tuple[list[Report], list[Problem]]:
-    """Reports in one file and problems with parts of it; raise InputError if all of it is bad."""
+def _read(path: Path) -> tuple[list[Report], list[Problem], list[Problem]]:
+    """Reports in one file, problems with parts of it, and notes on how it was read.
+
+    Raises InputError if all of it is bad.
+    """
     origin = str(path)
     suffix = path.suffix.lower()
     if suffix not in EXTENSIONS:
         raise InputError(origin, _unsupported(path))
-    text = _decode(_read_bytes(path), origin)
+    data = _read_bytes(path)
     if suffix == ".jsonl":
-        return _read_jsonl(text, origin)
+        return (*_read_jsonl(data, origin), [])
+    text, notes = _decode(data, origin, html=suffix in (".html", ".htm"))
     if suffix == ".json":
-        return _read_json(text, origin)
+        return (*_read_json(text, origin), notes)
     if suffix in (".html", ".htm"):
-        return [read_html(text, origin)], []
-    return [_read_text(text, origin, markdown=suffix == ".md")], []
+        return [read_html(text, origin)], [], notes
+    return [_read_text(text, origin, markdown=suffix == ".md")], [], notes
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -180,34 +216,94 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _decode(data: bytes, origin: str) -> str:
-    """Strict UTF-8 (a BOM allowed), refusing empty and binary files."""
+def _decode(data: bytes, origin: str, *, html: bool = False) -> tuple[str, list[Problem]]:
+    """A file's text, and a note if it was not clean UTF-8; refuses empty and binary files.
+
+    UTF-8 (a BOM allowed), or UTF-16/32 with a BOM. Bytes that are not UTF-8 do not lose
+    the file: an HTML page is read in the charset it declares, a file with no well-formed
+    UTF-8 sequence at all as Windows-1252 (the usual legacy encoding), and otherwise each
+    invalid sequence becomes U+FFFD. Each of these is named in the note.
+    """
     if not data.strip():
         raise InputError(origin, "empty file")
-    if data.startswith(_UTF16_BOMS):
-        raise InputError(origin, "not valid UTF-8 (file is UTF-16)")
+    notes: list[Problem] = []
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as err:
+                text = data[len(bom) :].decode(codec, "replace")
+                at = err.start + len(bom)
+                reason = f"not valid {name} (at offset {at}): bad sequences replaced with U+FFFD"
+                notes.append(Problem(origin, reason))
+            return _nonblank(text, origin), notes
     if b"\x00" in data[:_SNIFF_BYTES]:
         raise InputError(origin, "binary file (NUL bytes)")
     skip = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
     try:
-        text = data[skip:].decode("utf-8")
+        return _nonblank(data[skip:].decode("utf-8"), origin), notes
     except UnicodeDecodeError as err:
-        raise InputError(origin, f"not valid UTF-8 at byte {err.start + skip}") from err
+        at = err.start + skip
+        where = f"byte 0x{data[at]:02x} at offset {at}"
+    declared = _declared_charset(data) if html else None
+    if declared is not None:
+        text = data[skip:].decode(declared, "replace")
+        notes.append(
+            Problem(origin, f"not valid UTF-8 ({where}): read as {declared}, the page's charset")
+        )
+    elif _UTF8_MULTIBYTE.search(data) is None:
+        text = _decode_cp1252(data[skip:])
+        notes.append(Problem(origin, f"not valid UTF-8 ({where}): read as Windows-1252"))
+    else:
+        text = data[skip:].decode("utf-8", "replace")
+        replaced = text.count("\ufffd") - data.count("\ufffd".encode())
+        plural = "s" if replaced != 1 else ""
+        reason = f"not valid UTF-8 ({where}): {replaced} bad sequence{plural} replaced with U+FFFD"
+        notes.append(Problem(origin, reason))
+    return _nonblank(text, origin), notes
+
+
+def _nonblank(text: str, origin: str) -> str:
+    """The text, refusing one that is only white space."""
     if not text.strip():
         raise InputError(origin, "empty file")
     return text
 
 
+def _declared_charset(data: bytes) -> str | None:
+    """The Python codec for the charset an HTML page declares, if it is known and 8-bit."""
+    match = _META_CHARSET.search(data[:1024])
+    if match is None:
+        return None
+    try:
+        name = codecs.lookup(match[1].decode("ascii")).name
+        b"".decode(name)  # LookupError for codecs that are not text encodings (base64, ...)
+    except LookupError:
+        return None
+    # A page that says UTF-8 but is not, or names UTF-16 in an ASCII-compatible meta tag
+    # (which browsers read as UTF-8), gets the UTF-8 repair instead; UTF-7 is not read at
+    # all by browsers (it can hide markup in plain letters).
+    if name.startswith("utf"):
+        return None
+    # As browsers do (WHATWG Encoding): ASCII and Latin-1 labels mean Windows-1252.
+    return "cp1252" if name in ("ascii", "iso8859-1", "latin-1") else name
+
+
+def _decode_cp1252(data: bytes) -> str:
+    """Windows-1252 text; the five bytes it leaves undefined (controls in Latin-1) as U+FFFD."""
+    return data.decode("cp1252", "replace")
+
+
 def clean_text(text: str) -> str:
     """Untrusted text made safe: \\n newlines, no control characters, at most one blank line."""
-    text = _UNSAFE.sub("", _NEWLINE.sub("\n", text))
+    text = _SURROGATE.sub("\ufffd", _UNSAFE.sub("", _NEWLINE.sub("\n", text)))
     text = _TRAILING_SPACE.sub("\n", text)
     return _BLANK_RUN.sub("\n\n", text).strip()
 
 
 def one_line(value: str) -> str:
     """A cleaned single-line field: white space runs become one space."""
-    return " ".join(_UNSAFE.sub("", _NEWLINE.sub(" ", value)).split())
+    return " ".join(_SURROGATE.sub("\ufffd", _UNSAFE.sub("", _NEWLINE.sub(" ", value))).split())
 
 
 def _read_text(text: str, origin: str, *, markdown: bool) -> Report:
@@ -279,20 +375,59 @@ def _read_json(text: str, origin: str) -> tuple[list[Report], list[Problem]]:
     return reports, problems
 
 
-def _read_jsonl(text: str, origin: str) -> tuple[list[Report], list[Problem]]:
-    """A .jsonl file: one report object per line; a bad line does not spoil the others."""
+def _read_jsonl(data: bytes, origin: str) -> tuple[list[Report], list[Problem]]:
+    """A .jsonl file: one report object per line; a bad line does not spoil the others.
+
+    Each line is decoded on its own, so a line that is not UTF-8 is skipped and named while
+    the lines beside it are read. Past _MAX_LINE_PROBLEMS bad lines are counted, not named.
+    """
+    if not data.strip():
+        raise InputError(origin, "empty file")
+    for bom, codec, _ in _BOMS:  # a UTF-16/32 file: decoded whole, then read as UTF-8
+        if data.startswith(bom):
+            data = data[len(bom) :].decode(codec, "replace").encode("utf-8")
+            break
+    else:
+        data = data.removeprefix(_UTF8_BOM)
     reports: list[Report] = []
     problems: list[Problem] = []
-    # split on \n only: JSON strings may hold raw U+2028, which splitlines() would cut.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+    uncounted = 0
+    # Split on \n only (never inside a UTF-8 sequence): JSON strings may hold raw U+2028,
+    # which splitlines() would cut. io.BytesIO gives the lines one at a time.
+    for number, raw in enumerate(io.BytesIO(data), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if len(problems) >= _MAX_LINE_PROBLEMS and not _could_be_report(line):
+            uncounted += 1  # cheap: millions of tiny bad lines must not cost minutes
             continue
         where = f"{origin}:{number}"
         try:
-            reports.append(_from_object(_parse_json(line, where), where))
+            reports.append(_from_object(_parse_json(_decode_line(line, where), where), where))
         except InputError as err:
-            problems.append(Problem(err.origin, err.reason))
+            if len(problems) < _MAX_LINE_PROBLEMS:
+                problems.append(Problem(err.origin, err.reason))
+            else:
+                uncounted += 1
+    if not reports and b"\x00" in data[:_SNIFF_BYTES]:
+        raise InputError(origin, "binary file (NUL bytes)")  # not JSON Lines at all
+    if uncounted:
+        problems.append(Problem(origin, f"{uncounted:,} more bad lines skipped (not named)"))
     return reports, problems
+
+
+def _could_be_report(line: bytes) -> bool:
+    """Whether a stripped line might hold a report: an object at least as long as {"text":"x"}."""
+    return len(line) >= _SHORTEST_REPORT and line[:1] == b"{"
+
+
+def _decode_line(raw: bytes, origin: str) -> str:
+    """One line of a JSON Lines file as text; raise InputError naming the first bad byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        reason = f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start})"
+        raise InputError(origin, reason) from err
 
 
 def _parse_json(text: str, origin: str) -> Any:
@@ -383,6 +518,57 @@ def make_report(fields: dict[str, str], origin: str) -> Report:
         published=parse_published(fields.get("published", ""), origin),
         origin=origin,
     )
+
+
+def limit_report(report: Report, limits: Limits) -> tuple[Report, tuple[str, ...]]:
+    """The report within limits (title, outlet, text cut), and a named reason for each cut.
+
+    Every report passes here before it is stored or briefed, whether read from a file or
+    fetched: past a limit the input is cut, never refused.
+    """
+    cuts: list[str] = []
+    fields: dict[str, str] = {}
+    for name, limit in (
+        ("title", limits.title_bytes),
+        ("outlet", limits.title_bytes),
+        ("text", limits.text_bytes),
+    ):
+        value: str = getattr(report, name)
+        cut = cut_utf8(value, limit, at_sentence=name == "text")
+        if cut != value:
+            fields[name] = cut
+            size = len(value.encode("utf-8", "surrogatepass"))
+            cuts.append(f"{name} cut at {limit:,} bytes (was {size:,})")
+    if not fields:
+        return report, ()
+    bounded = replace(report, **fields)
+    # The id hashes the text when there is no URL: it is taken from the text as stored.
+    return replace(bounded, id=report_id(bounded.url, bounded.text)), tuple(cuts)
+
+
+def cut_utf8(text: str, limit: int, *, at_sentence: bool = False) -> str:
+    """Text at most limit bytes of UTF-8, cut at a sentence end or a word boundary.
+
+    A boundary is looked for in the second half of the allowed bytes only; without one the
+    text is cut at the last whole character. A cut title or outlet ends with "…".
+    """
+    if len(text) * 4 <= limit:  # no character takes more than four bytes
+        return text
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return text
+    mark = "" if at_sentence else "…"
+    # A character cut in half at the limit is dropped whole by "ignore".
+    head = data[: max(0, limit - len(mark.encode()))].decode("utf-8", "ignore")
+    floor = len(head) // 2
+    end = -1
+    if at_sentence:
+        end = max(head.rfind("\n"), *(head.rfind(p) + 1 for p in (". ", "! ", "? ")))
+    if end <= floor:
+        end = head.rfind(" ")
+    if end > floor:
+        head = head[:end]
+    return head.rstrip() + mark if at_sentence else head.rstrip(" ,;:-") + mark
 
 
 def valid_url(url: str) -> bool:

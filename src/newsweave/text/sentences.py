@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
+from newsweave.config import Limits
 from newsweave.records import Report, Sentence
 
 # "BISHKEK, June 3 (SRWS) — ", "WASHINGTON (AP) - ", "(CNN) -- ", "LONDON — ".
@@ -72,6 +73,11 @@ _DANGLING = re.compile(
 )
 _LETTERS = re.compile(r"[A-Za-z]")
 _SPACE = re.compile(r"\s+")
+# Where a long paragraph may be cut before the splitter sees it: after a lower-case word of
+# three letters or more and a full stop, before a capital (not after "Mr." or "U.S.").
+_SAFE_END = re.compile(r"(?<![\w.])[a-z]{3,}[.!?][\"”’')\]]*\s+(?=[\"“‘(]?[A-Z])")
+# Paragraphs longer than this many times Limits.sentence_chars are cut into pieces first.
+LONG_PARAGRAPH = 4
 
 
 @lru_cache(maxsize=1)
@@ -97,28 +103,117 @@ def split_dateline(text: str) -> tuple[str, str]:
     return place or (match.group("agency") or ""), rest
 
 
-def split_sentences(text: str) -> list[str]:
+def split_sentences(text: str, max_chars: int = Limits.sentence_chars) -> list[str]:
     """Split text into sentences; paragraphs never share a sentence; datelines are removed."""
-    sentences: list[str] = []
+    return list(iter_sentences(text, max_chars))
+
+
+def iter_sentences(text: str, max_chars: int = Limits.sentence_chars) -> Iterator[str]:
+    """The sentences of split_sentences one at a time, none longer than max_chars."""
+    # pysbd's cost grows with the square of what it is given (more than 90 s for 1 MB on one
+    # line), so a paragraph longer than LONG_PARAGRAPH times max_chars is cut into pieces of
+    # at most max_chars first, after a sentence's end where there is one; shorter paragraphs
+    # (all of real news) are split whole, as before. Being lazy, reading can stop at a limit.
     segment = _segmenter()
     for paragraph in _PARAGRAPH.split(text):
         paragraph = _FOOTNOTE.sub("", _INVISIBLE.sub("", paragraph))
         paragraph = _SPACE.sub(" ", paragraph).strip()
         if not paragraph:
             continue
-        for piece in segment(paragraph):
-            piece = piece.strip()
-            if not piece:
-                continue
-            # Datelines open articles, but scraped pages often hold several articles.
-            sentences.append(split_dateline(piece)[1])
-    return [s for s in sentences if _LETTERS.search(s)]
+        long = len(paragraph) > LONG_PARAGRAPH * max_chars
+        for part in _pieces(paragraph, max_chars) if long else (paragraph,):
+            for piece in segment(part):
+                piece = piece.strip()
+                if not piece:
+                    continue
+                # Datelines open articles, but scraped pages often hold several articles.
+                sentence = split_dateline(piece)[1]
+                for cut in _wrapped(sentence, max_chars):
+                    if _LETTERS.search(cut):
+                        yield cut
 
 
-def report_sentences(report: Report) -> list[Sentence]:
-    """The report's sentences as records, with their positions."""
-    texts = split_sentences(report.text)
-    return [Sentence(report.id, i, t, len(texts)) for i, t in enumerate(texts)]
+def _pieces(paragraph: str, size: int) -> Iterator[str]:
+    """A long paragraph in pieces of at most size characters, cut after sentence ends if any."""
+    # Each cut is in the second half of its piece (so pieces are long and cutting is linear):
+    # after a sentence's end if there is one, else at a space, else anywhere.
+    start = 0
+    while len(paragraph) - start > size:
+        cut = 0
+        for match in _SAFE_END.finditer(paragraph, start + size // 2, start + size):
+            cut = match.end() - start
+        if not cut:
+            space = paragraph.rfind(" ", start + size // 2, start + size)
+            cut = space + 1 - start if space >= 0 else size
+        yield paragraph[start : start + cut]
+        start += cut
+    yield paragraph[start:]
+
+
+def _wrapped(sentence: str, size: int) -> Iterator[str]:
+    """A sentence longer than size in pieces cut at a space in each piece's second half."""
+    while len(sentence) > size:
+        space = sentence.rfind(" ", size // 2, size + 1)
+        cut = space if space >= 0 else size
+        yield sentence[:cut].rstrip()
+        sentence = sentence[cut:].lstrip()
+    if sentence:
+        yield sentence
+
+
+class SentenceReader:
+    """One text's sentences, each distinct one once, read on demand up to where it is told."""
+
+    # A repeated sentence says nothing new, and comparing copies of it is what made repeated
+    # input cost the square of its length: its repeats are counted, not kept.
+
+    def __init__(self, text: str, max_chars: int = Limits.sentence_chars) -> None:
+        self._source = iter_sentences(text, max_chars)
+        self._seen: set[str] = set()
+        self._next: str | None = None
+        self.texts: list[str] = []
+        self.positions: list[int] = []  # each text's place among all sentences, repeats too
+        self.repeats = 0
+        self.count = 0  # sentences met so far, repeats too (all of them once read to the end)
+
+    def more(self) -> bool:
+        """Whether the text has a distinct sentence not read yet (finding it if need be)."""
+        while self._next is None:
+            sentence = next(self._source, None)
+            if sentence is None:
+                return False
+            self.count += 1
+            if sentence in self._seen:
+                self.repeats += 1
+            else:
+                self._seen.add(sentence)
+                self._next = sentence
+        return True
+
+    def read(self, count: int) -> int:
+        """Read up to count more distinct sentences into texts; how many were read."""
+        read = 0
+        while read < count and self.more():
+            self.texts.append(self._next)  # type: ignore[arg-type]
+            self.positions.append(self.count - 1)
+            self._next = None
+            read += 1
+        return read
+
+    def records(self, report_id: str) -> list[Sentence]:
+        """The sentences read, as records at their places in the report."""
+        return [
+            Sentence(report_id, i, t, self.count)
+            for i, t in zip(self.positions, self.texts, strict=True)
+        ]
+
+
+def report_sentences(report: Report, limits: Limits | None = None) -> list[Sentence]:
+    """The report's distinct sentences as records, with their positions, up to the limit."""
+    limits = limits or Limits()
+    reader = SentenceReader(report.text, limits.sentence_chars)
+    reader.read(limits.sentences_per_report)
+    return reader.records(report.id)
 
 
 def is_candidate(text: str, min_words: int = 6, max_words: int = 60) -> bool:
@@ -143,7 +238,7 @@ def is_candidate(text: str, min_words: int = 6, max_words: int = 60) -> bool:
 
 def stands_alone(text: str) -> bool:
     """Whether a sentence can open a brief: no leaning on what came before, no bare quote."""
-    return not _DANGLING.match(text) and text[:1] not in "\"“'‘" and "?" not in text
+    return not is_dangling(text) and text[:1] not in "\"“'‘" and "?" not in text
 
 
 # Connectives that only join a sentence to the one before: dropped, the sentence stands alone.

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
 
 from newsweave.config import Settings
 from newsweave.errors import NewsweaveError
@@ -116,6 +117,18 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, "the reader failed to answer this request")
 
 
+class _ReaderApp(FastAPI):
+    """FastAPI with the security headers outside everything else."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack wrapped in SecurityHeaders.
+
+        add_middleware would put it inside Starlette's ServerErrorMiddleware, which sends
+        the 500 answers (from the Exception handler) itself: they went out without headers.
+        """
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(
     settings: Settings, *, cache_size: int = 512, hosts: frozenset[str] | None = None
 ) -> FastAPI:
@@ -131,7 +144,7 @@ def create_app(
         yield
         reader.close()
 
-    app = FastAPI(
+    app = _ReaderApp(
         title="newsweave reader",
         version=reader.version,
         description=DESCRIPTION,
@@ -148,10 +161,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NewsweaveError, _store_error)
     app.add_exception_handler(Exception, _server_error)
-    # The last added is outermost: every answer, even a refused host, gets the headers;
-    # HEAD becomes GET before anything else looks at it.
+    # The last added is outermost: HEAD becomes GET before anything else looks at it. The
+    # security headers wrap all of it, 500s and refused hosts included (_ReaderApp).
     if hosts is not None:
         app.add_middleware(HostCheck, hosts=hosts)
     app.add_middleware(HeadAsGet)
-    app.add_middleware(SecurityHeaders)
     return app

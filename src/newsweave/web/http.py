@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -28,6 +29,9 @@ SECURITY_HEADERS = (
     ("cross-origin-resource-policy", "same-origin"),
     ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
+
+# A Host header: a name or [IPv6 address], and an optional port of digits (RFC 9110).
+_HOST = re.compile(r"(?:\[(?P<ip6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9._-]+))(?::(?P<port>[0-9]{1,5}))?")
 
 # Pages and API answers change when the store does: caches must ask again (and get a 304).
 REVALIDATE = "no-cache"
@@ -159,24 +163,42 @@ class SecurityHeaders:
 
 
 class HostCheck:
-    """ASGI middleware: refuse requests whose Host is not one of ours (DNS rebinding)."""
+    """ASGI middleware: refuse requests whose Host is not one of ours (DNS rebinding).
+
+    Both parts are checked: the name must be one of hosts, and a port, if given, must be the
+    one the request came in on; anything else in the header ("localhost:evil.com") is refused.
+    A Host without a port passes on its name alone: a page that rebinds its own name to us
+    always sends that name, so the name is what stops it.
+    """
 
     def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
         """Wrap an ASGI app; hosts are names without ports, e.g. "127.0.0.1", "localhost"."""
         self.app = app
-        self.hosts = frozenset(h.lower() for h in hosts)
+        self.hosts = frozenset(h.lower().strip("[]") for h in hosts)
+
+    def ours(self, host: str, port: int | None) -> bool:
+        """Whether a Host header names us: one of hosts, and port (if known) or no port."""
+        match = _HOST.fullmatch(host.lower())
+        if match is None or (match["ip6"] or match["name"]) not in self.hosts:
+            return False
+        return match["port"] is None or port is None or int(match["port"]) == port
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 400 in the one error shape when the Host header names another host."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        host = Headers(scope=scope).get("host", "").lower()
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if name.strip("[]") in self.hosts or name in self.hosts:
+        given = Headers(scope=scope).getlist("host")
+        server = scope.get("server")
+        port = server[1] if server and len(server) > 1 else None
+        # Two Host headers are refused whatever they say (RFC 9112: answer 400).
+        if len(given) == 1 and self.ours(given[0], port):
             await self.app(scope, receive, send)
             return
-        message = f"host {host!r} is not served here; use one of: {', '.join(sorted(self.hosts))}"
+        host = ", ".join(given)
+        names = sorted(f"[{h}]" if ":" in h else h for h in self.hosts)
+        shown = [f"{name}:{port}" for name in names] if port else names
+        message = f"host {host!r} is not served here; use one of: {', '.join(shown)}"
         body = {"error": {"status": 400, "code": "bad_host", "message": message}}
         await JSONResponse(body, status_code=400)(scope, receive, send)
 
