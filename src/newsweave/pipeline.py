@@ -47,7 +47,7 @@ def make_brief(
     chosen = choose_reports(reports, limit)
     embedder = embedder or make_embedder(settings.embedder, settings.limits.embed_chars)
     verifier = brief_verifier(embedder) if settings.verify else None
-    analysis = analyse(chosen, embedder)
+    analysis = analyse(chosen, embedder, limits=settings.limits)
     brief = write_brief(analysis, settings, now=now, verifier=verifier, cache=cache)
     if len(chosen) == len(reports):
         return brief
