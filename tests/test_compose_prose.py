@@ -9,7 +9,7 @@ from newsweave.compose import (
     _headline_of,
     _interprets,
     _lower_first,
-    _lower_words,
+    _names,
     _tells_news,
 )
 from newsweave.config import Settings
@@ -68,8 +68,9 @@ def test_unspaced_dashes_do_not_end_a_headline_clause() -> None:
     assert _headline_of(lede).startswith("Malaria is one of the most common—and deadly—infectious")
 
 
-def test_an_opening_word_loses_its_capital_only_when_the_story_writes_it_lower_case() -> None:
-    lower = _lower_words([Report("a", "O", "T", "The warmer days came, and the vote was held.")])
+def test_an_opening_word_keeps_its_capital_when_the_story_writes_it_so_mid_sentence() -> None:
+    text = "Warmer days came. In the Senate, Democrats held the vote.\nWarmer still was June."
+    lower = _names([Report("a", "O", "T", text)])
     assert _lower_first("Democrats are planning a vote.", lower) == "Democrats are planning a vote."
     assert _lower_first("Warmer temperatures are here.", lower) == "warmer temperatures are here."
 

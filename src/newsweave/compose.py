@@ -203,22 +203,22 @@ def _redundant(
     return bool(content) and len(content - seen) / len(content) < NOVELTY
 
 
-def _lower_first(text: str, lower: set[str]) -> str:
-    """Lower-case a sentence's first word only when the story writes it in lower case.
-
-    `lower` holds the words the story's reports write in lower case mid-sentence; any other
-    word ("Democrats", "Kerr") keeps its capital, which is the safer mistake.
-    """
+def _lower_first(text: str, names: set[str]) -> str:
+    """Lower-case a sentence's first word unless the story writes it capitalised mid-sentence."""
     first = text.split(" ", 1)[0]
     word = first.strip("\"“'‘(")
-    if not word or not word[1:].islower() or word.lower() not in lower:
+    bare = re.sub(r"['’]s$", "", word)
+    if not word or not word[1:].islower() or bare in names:
         return text  # an acronym, a quotation mark, or a name
     return text.replace(word, word.lower(), 1)
 
 
-def _lower_words(reports: Sequence[Report]) -> set[str]:
-    """Words the reports write in lower case: what may lose its capital at a sentence's start."""
-    return {w for r in reports for w in re.findall(r"\b[a-z][a-z'’-]*\b", r.text)}
+def _names(reports: Sequence[Report]) -> set[str]:
+    """Capitalised words seen in the middle of a sentence: names, not sentence starts."""
+    # Spaces, not line breaks: a line of scraped text opens a sentence too.
+    return {
+        m.group(1) for r in reports for m in re.finditer(r"[a-z,;:][ \t]+([A-Z][a-z]+)", r.text)
+    }
 
 
 # A sentence that says whose view or words it gives needs no outlet named before it.
@@ -239,7 +239,7 @@ def _repaired(sentence: Sentence, analysis: Analysis) -> str:
     return text
 
 
-def _write(pick: _Pick, analysis: Analysis, lower: set[str], role: str) -> str:
+def _write(pick: _Pick, analysis: Analysis, names: set[str], role: str) -> str:
     """The sentence as it will read: relative times resolved, provenance in its citations.
 
     Reporting is written plainly: the markers say which reports carry it. An interpretation
@@ -250,7 +250,7 @@ def _write(pick: _Pick, analysis: Analysis, lower: set[str], role: str) -> str:
     if role == "analysis" and not _OWN_ATTRIBUTION.search(text):
         outlets = list(dict.fromkeys(analysis.report(r).outlet for r in pick.report_ids))
         if len(outlets) == 1:
-            text = f"According to {outlets[0]}, {_lower_first(text, lower)}"
+            text = f"According to {outlets[0]}, {_lower_first(text, names)}"
     return text
 
 
@@ -292,7 +292,7 @@ def _conflict_sentence(conflict: StoryConflict, analysis: Analysis, numbers: dic
         cites = citation_marker([numbers[r] for r in side.report_ids])
         value = side.value
         if conflict.kind == "claim":
-            value = "that " + _lower_first(value, _lower_words(analysis.reports))
+            value = "that " + _lower_first(value, _names(analysis.reports))
         parts.append(f"{who} {value} {cites}")
     return f"Reports differ on {conflict.about}: " + "; ".join(parts) + "."
 
@@ -617,13 +617,13 @@ def compose(
     for conflict in stated(analysis):
         conflicts_by_claim.setdefault(_claim_of_row(analysis, conflict.row), []).append(conflict)
 
-    lower = _lower_words(analysis.reports)
+    names = _names(analysis.reports)
 
     def sentence(pick: _Pick, role: str) -> BriefSentence:
         cited = {numbers[r]: r for r in pick.report_ids}
         results = checked.get(pick.sentence, {})
         return BriefSentence(
-            _write(pick, analysis, lower, role),
+            _write(pick, analysis, names, role),
             tuple(sorted(cited)),
             role,  # type: ignore[arg-type]
             pick.claim.id,
