@@ -17,7 +17,7 @@ from newsweave.render import render
 from newsweave.render.jsonout import brief_from_dict, brief_to_dict
 from newsweave.sources.files import load_paths
 from newsweave.text.embed import Embedder
-from newsweave.text.statements import analyse_text, quantities
+from newsweave.text.statements import analyse_text, quantities, stem
 from newsweave.verify import CHECKS, VALUE_CHECKS, Verifier, verify_batch
 from newsweave.verify_story import denial
 
@@ -159,6 +159,72 @@ def test_a_former_officeholder_is_not_the_current_one(v: Verifier) -> None:
         verdict(v, "Former President Ahmed Rahimov opened the new bridge on Friday.", source)
         == "not_found"
     )
+
+
+# Paraphrases: same event, same values, other words
+
+
+ISSUE_SOURCE = (
+    "Senators Jane Roe and John Doe unveiled legislation on Thursday that would cap insulin "
+    "prices. The measure has support from both parties, aides said."
+)
+
+
+def test_a_paraphrase_through_synonyms_is_supported(v: Verifier) -> None:
+    claim = (
+        "Senators Jane Roe and John Doe introduced a bipartisan bill on Thursday to cap "
+        "insulin prices."
+    )
+    result = v.verify(claim, ISSUE_SOURCE)
+    assert result.verdict == "supported"
+    assert result.evidence[0].startswith("Senators Jane Roe and John Doe unveiled legislation")
+
+
+@pytest.mark.parametrize(
+    ("claim", "check"),
+    [
+        ("Senators Roe and Doe introduced a bill on Friday to cap insulin prices.", "dates"),
+        ("Senators Jane Roe and Jim Doe introduced a bill on Thursday to cap insulin.", "entities"),
+        ("Senators Roe and Doe unveiled legislation on Thursday to cap insulin at $35.", "numbers"),
+    ],
+)  # fmt: skip
+def test_synonyms_never_excuse_a_wrong_value(v: Verifier, claim: str, check: str) -> None:
+    result = v.verify(claim, ISSUE_SOURCE)
+    assert result.verdict == "not_found"
+    assert check in {f.check for f in result.findings}
+
+
+def test_wordnet_synonyms_come_from_the_installed_database() -> None:
+    from newsweave.text import wordnet
+
+    assert wordnet.available()
+    assert "factory" in wordnet.synonyms("mill")
+    # The most frequent sense only: "arrested" is "apprehended", not "stopped".
+    assert "apprehend" in wordnet.synonyms("arrested")
+    assert "stop" not in wordnet.synonyms("arrested")
+    assert wordnet.synonyms("Xqzzy") == frozenset()
+    # Names are not expanded: "Bill" in a name is not a bill.
+    expanded = Verifier().expansions(analyse_text("Lawmakers said Bill Gates paid the bill."))
+    assert stem("gates") not in expanded
+
+
+# Refutation: the source says the claim is false
+
+
+HOAX = (
+    "A viral story claimed that a man was saved from a bear attack by his Justin Bieber "
+    "ringtone. The story turned out to be a hoax: no such attack happened, local officials "
+    "said. The original report was fabricated by a satirical website."
+)
+
+
+def test_a_source_that_calls_the_claim_a_hoax_contradicts_it(v: Verifier) -> None:
+    result = v.verify("Justin Bieber ringtone saves man from bear attack", HOAX)
+    assert result.verdict == "contradicted"
+    assert result.contradiction >= v.model.threshold
+    assert any(str(f).startswith("refutation: the source disputes it") for f in result.findings)
+    # The claim that it was a hoax is what the source says.
+    assert v.verify("The bear attack story was a hoax", HOAX).verdict == "supported"
 
 
 # Negation and antonyms
@@ -506,14 +572,95 @@ SUMMEDITS = SHARED_DATA / "summedits-dev"
 
 
 @pytest.mark.skipif(not SUMMEDITS.is_dir(), reason=f"SummEdits dev data not found at {SUMMEDITS}")
-def test_summedits_balanced_accuracy_beats_the_goal_and_the_peers(v: Verifier) -> None:
+def test_summedits_held_out_balanced_accuracy_beats_the_goal_and_the_peers(v: Verifier) -> None:
     from newsweave.evaluate_verify import read_summedits, run_summedits
 
     result = run_summedits(read_summedits(SUMMEDITS), v)
     rows = {r.system: r for r in result.rows}
-    assert rows["verifier"].all >= 75.0
-    assert rows["verifier"].all > rows["lexical overlap"].all
-    assert rows["verifier"].all > rows["verifier, value checks off"].all
+    assert rows["verifier"].held_out >= 75.0  # leave one article out, through verify_batch
+    assert rows["verifier"].held_out > rows["lexical overlap"].held_out
+    assert rows["verifier"].held_out > rows["verifier, value checks off"].held_out
+    assert len(result.fits) == result.documents == 4
+
+
+def test_the_benchmark_scores_what_verify_batch_returns(
+    v: Verifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every held-out verdict of eval-verify comes from verify_batch, the CLI's function."""
+    from newsweave import evaluate_verify as ev
+
+    seen: list[str] = []
+    real = ev.verify_batch
+
+    def spy(lines, verifier):  # type: ignore[no-untyped-def]
+        lines = list(lines)
+        seen.extend(json.loads(line)["id"] for line in lines)
+        yield from real(lines, verifier)
+
+    monkeypatch.setattr(ev, "verify_batch", spy)
+    other = "Exports of cotton rose sharply last year, the trade ministry said in Karachi."
+    items = [
+        ev.SummEditsItem("a_1", SOURCE, "A fire gutted a textile mill in Faisalabad.", True, "a"),
+        ev.SummEditsItem("a_2", SOURCE, "A fire destroyed a textile mill in Lahore.", False, "a"),
+        ev.SummEditsItem("b_1", other, "Cotton exports rose sharply last year.", True, "b"),
+        ev.SummEditsItem("b_2", other, "Cotton exports fell sharply last year.", False, "b"),
+    ]  # fmt: skip
+    result = ev.run_summedits(items, v)
+    # Five verifier rows score each item once per held-out fold, plus the shipped model.
+    assert sorted(seen) == sorted(["a_1", "a_2", "b_1", "b_2"] * 5)
+    assert {r.system: r.held_out for r in result.rows}["verifier"] == 100.0
+    # The CLI gives the same verdicts for the same lines.
+    batch = "\n".join(json.dumps({"id": i.id, "claim": i.summary, "source": i.doc}) for i in items)
+    out = CliRunner().invoke(main, ["verify", "--batch", "-", "--format", "json"], input=batch)
+    cli = {o["id"]: o["verdict"] for o in map(json.loads, out.stdout.splitlines())}
+    assert cli == {
+        i: r.verdict
+        for i, r in ev.batch_verdicts(v, [(i.id, i.summary, i.doc) for i in items]).items()
+    }
+
+
+FNC1 = SHARED_DATA / "fnc1-dev"
+
+
+@pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 dev data not found at {FNC1}")
+def test_fnc1_is_scored_from_verdicts_with_models_fitted_on_other_folds(v: Verifier) -> None:
+    from newsweave.evaluate_verify import read_fnc1, run_fnc1
+
+    pairs, bodies = read_fnc1(FNC1)
+    result = run_fnc1(pairs, bodies, v, limit=40, peers=False)
+    splits = [(r.system, r.split) for r in result.rows]
+    assert splits == [
+        ("verifier", "5 folds by body"),
+        ("verifier", "5 folds by story"),
+        ("verifier, rules only (no model)", "unfitted"),
+    ]
+    assert len(result.thresholds) == 5 and result.peers is None
+    assert all(0.0 <= x <= 1.0 for r in result.rows for x in (*r.disagree, *r.agree))
+
+
+def test_the_shipped_model_reads_back_and_its_trees_are_the_learner_s() -> None:
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from newsweave.verify_model import (
+        FEATURES,
+        TREE_SETTINGS,
+        VerdictModel,
+        fit_trees,
+        shipped_model,
+    )
+
+    model = shipped_model()
+    assert model.contradiction is not None and len(model.contradiction.trees) > 10
+    assert VerdictModel.from_json(model.to_json()) == model
+    assert 0.0 < model.threshold < 1.0 and "fnc1" in model.fitted
+    assert len(FEATURES) == len(set(FEATURES))
+    rng = np.random.default_rng(0)
+    x = rng.random((600, 4))
+    y = x[:, 0] + x[:, 1] * x[:, 2] + 0.3 * rng.random(600) > 0.9
+    trees = fit_trees(x, y)
+    expected = HistGradientBoostingClassifier(**TREE_SETTINGS).fit(x, y).predict_proba(x)[:, 1]
+    assert np.allclose([trees.probability(r) for r in x], expected, atol=1e-5)
 
 
 def test_benchmark_readers_name_bad_input(tmp_path: Path) -> None:
