@@ -194,14 +194,16 @@ def main() -> int:
     print("| figure | value |")
     print("|---|---|")
     print(f"| sources | {len(sources):,} |")
-    print(f"| ok | {len(ok):,} ({len(with_items):,} with reports stored) |")
+    print(f"| ok | {len(ok):,} ({len(with_items):,} with items recorded) |")
     print(f"| failed | {sum(failed.values()):,} |")
     for code, count in failed.most_common():
         print(f"| failed: `{code}` | {count:,} |")
     if unfetched:
         print(f"| not fetched | {len(unfetched):,} |")
     print(f"| sources with notes (cuts, skipped items) | {len(noted):,} |")
-    print(f"| reports stored | {reports:,} |")
+    print(
+        f"| items recorded, summed over sources (distinct reports: fetch summary) | {reports:,} |"
+    )
     print(f"| wall time | {fetched.seconds:.1f} s |")
     print(f"| peak memory | {fetched.peak_mb:.0f} MB |")
     print()
