@@ -760,17 +760,21 @@ class Store:
 
     def story_ids_of(self, report_ids: Sequence[str]) -> dict[str, str]:
         """The story of each given report that is in one."""
-        found: dict[str, str] = {}
+        return self._by_report("story_reports", "story_id", report_ids)
+
+    def _by_report(self, table: str, column: str, report_ids: Sequence[str]) -> dict[str, Any]:
+        """column of each given report's row in table (a fixed name, never input), in chunks."""
+        found: dict[str, Any] = {}
         unique = list(dict.fromkeys(report_ids))
         with self._reading() as conn:
             for start in range(0, len(unique), _CHUNK):
                 chunk = unique[start : start + _CHUNK]
                 marks = ", ".join("?" * len(chunk))
                 rows = conn.execute(
-                    f"SELECT report_id, story_id FROM story_reports WHERE report_id IN ({marks})",
+                    f"SELECT report_id, {column} FROM {table} WHERE report_id IN ({marks})",
                     chunk,
                 )
-                found.update((row["report_id"], row["story_id"]) for row in rows)
+                found.update((row["report_id"], row[column]) for row in rows)
         return found
 
     def open_story_reports(self, since: datetime | None = None) -> list[Report]:
@@ -1033,18 +1037,7 @@ class Store:
 
     def filing_attempts(self, report_ids: Sequence[str]) -> dict[str, int]:
         """Failed or unfinished attempts at filing each given report that has any."""
-        found: dict[str, int] = {}
-        unique = list(dict.fromkeys(report_ids))
-        with self._reading() as conn:
-            for start in range(0, len(unique), _CHUNK):
-                chunk = unique[start : start + _CHUNK]
-                marks = ", ".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT report_id, attempts FROM filing_attempts WHERE report_id IN ({marks})",
-                    chunk,
-                )
-                found.update((row["report_id"], row["attempts"]) for row in rows)
-        return found
+        return self._by_report("filing_attempts", "attempts", report_ids)
 
     def set_aside_reports(self) -> list[tuple[str, str]]:
         """(report id, why) of the reports no longer filed after failing to be, oldest first."""
