@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test install-web install-llm test-llm browser reader bench-web clean
+.PHONY: demo test lint install install-test install-web install-llm test-llm browser postgresql reader bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,eval,web]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,eval,web,cluster,postgres]'
 	touch $@
 
 $(VENV)/.installed-web: pyproject.toml $(VENV)/.installed
@@ -36,6 +36,14 @@ install-llm: $(VENV)/.installed-llm
 
 # The reader's browser tests drive Debian's Chromium through Playwright; no browser is ever
 # downloaded. Installed once (as root, like CI), then this is a file check.
+# The store's tests start their own PostgreSQL server (tests/pgserver.py) from the installed
+# server binaries; Debian's are installed once (as root, like CI) if none are found.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+	  echo "installing Debian's postgresql for the store's tests"; \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
 CHROMIUM ?= /usr/bin/chromium
 browser:
 	@test -x $(CHROMIUM) || { \
@@ -50,7 +58,7 @@ lint: install-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 
-test: install-test lint browser
+test: install-test lint browser postgresql
 	$(BIN)/python -m pytest
 
 # Opt-in, not part of `make test`: the demo briefed through SmolLM2 on llama.cpp's server

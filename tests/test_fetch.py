@@ -156,6 +156,12 @@ def local(settings: Settings) -> Settings:
     return settings.with_(allow_hosts=("127.0.0.1",))
 
 
+@pytest.fixture
+def library(local: Settings, database_url: str) -> Settings:
+    """local, with the library on each backend (SQLite, PostgreSQL): fetch state is stored."""
+    return local.with_(database=database_url)
+
+
 def _follow(settings: Settings, server: FeedServer, *paths: str) -> dict[str, int]:
     """Follow these paths of the server; return each path's source id."""
     ids = {}
@@ -167,7 +173,7 @@ def _follow(settings: Settings, server: FeedServer, *paths: str) -> dict[str, in
 
 def _reports_of(settings: Settings, source_id: int) -> list[tuple[str, str, str]]:
     """(title, text, text_from) of every report taken from a source."""
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         rows = db._conn.execute(
             "SELECT r.title, r.text, i.text_from FROM source_items i"
             " JOIN reports r ON r.id = i.report_id WHERE i.source_id = ? ORDER BY r.title",
@@ -194,7 +200,7 @@ def test_broken_sources_are_named_and_healthy_ones_all_stored(
     healthy = ("/good.xml", "/atom.xml", "/page.html", "/private-items.xml", "/charset.xml")
     ids = _follow(local, server, *healthy, *BROKEN)
     run = fetch(local, FAST, stories=False)
-    with Store.open(local.db_path) as db:
+    with Store.open(local.database_url) as db:
         rows = {row.id: row for row in db.sources()}
     for path, code in BROKEN.items():
         row = rows[ids[path]]
@@ -239,13 +245,13 @@ def test_broken_sources_are_named_and_healthy_ones_all_stored(
 
 
 def test_second_fetch_is_conditional_and_stores_nothing(
-    local: Settings, server: FeedServer
+    library: Settings, server: FeedServer
 ) -> None:
-    _follow(local, server, "/good.xml", "/atom.xml")
-    first = fetch(local, FAST, stories=False)
+    _follow(library, server, "/good.xml", "/atom.xml")
+    first = fetch(library, FAST, stories=False)
     assert len(first.new_reports) == 4
     pages_before = len(server.hits("/articles/ferry.html"))
-    second = fetch(local, FAST, every=True, stories=False)
+    second = fetch(library, FAST, every=True, stories=False)
     assert second.new_reports == () and all(o.not_modified for o in second.outcomes)
     for path in ("/good.xml", "/atom.xml"):
         first_hit, second_hit = server.hits(path)
@@ -254,15 +260,15 @@ def test_second_fetch_is_conditional_and_stores_nothing(
         assert second_hit.headers["if-modified-since"] == "Mon, 01 Jun 2026 08:00:00 GMT"
         assert second_hit.status == 304
     assert len(server.hits("/articles/ferry.html")) == pages_before
-    with Store.open(local.db_path) as db:
+    with Store.open(library.database_url) as db:
         assert db.count_reports() == 4
 
 
-def test_items_already_taken_are_not_taken_again(local: Settings, server: FeedServer) -> None:
-    _follow(local, server, "/atom.xml")
-    fetch(local, FAST, stories=False)
+def test_items_already_taken_are_not_taken_again(library: Settings, server: FeedServer) -> None:
+    _follow(library, server, "/atom.xml")
+    fetch(library, FAST, stories=False)
     server.routes["/atom.xml"].validators = False  # the server stops answering 304
-    again = fetch(local, FAST, every=True, stories=False)
+    again = fetch(library, FAST, every=True, stories=False)
     assert again.new_reports == ()
     assert len(server.hits("/articles/ferry.html")) == 1
 
@@ -273,19 +279,19 @@ def test_user_agent_names_newsweave(local: Settings, server: FeedServer) -> None
     assert server.hits("/good.xml")[0].headers["user-agent"].startswith("newsweave/")
 
 
-def test_failures_back_off_and_a_success_clears_them(local: Settings, server: FeedServer) -> None:
-    ids = _follow(local, server, "/flaky.xml")
-    fetch(local, FAST, stories=False)
-    fetch(local, FAST, every=True, stories=False)
-    with Store.open(local.db_path) as db:
+def test_failures_back_off_and_a_success_clears_them(library: Settings, server: FeedServer) -> None:
+    ids = _follow(library, server, "/flaky.xml")
+    fetch(library, FAST, stories=False)
+    fetch(library, FAST, every=True, stories=False)
+    with Store.open(library.database_url) as db:
         row = db.source(ids["/flaky.xml"])
     assert row.failures == 2
     assert row.next_due_at - row.last_attempt_at == FAST.interval * 2
     # Not due yet: a plain fetch skips it.
-    assert fetch(local, FAST, stories=False).outcomes == ()
+    assert fetch(library, FAST, stories=False).outcomes == ()
     server.routes["/flaky.xml"] = server.routes["/good.xml"]
-    fetch(local, FAST, every=True, stories=False)
-    with Store.open(local.db_path) as db:
+    fetch(library, FAST, every=True, stories=False)
+    with Store.open(library.database_url) as db:
         row = db.source(ids["/flaky.xml"])
     assert (row.failures, row.last_error, row.report_count) == (0, None, 2)
 
@@ -340,7 +346,7 @@ def test_fetching_loopback_is_refused_by_default_and_allowed_by_setting(
     # By address, and by a name that resolves to it (localhost, resolved for real).
     with pytest.raises(FetchError, match="loopback"):
         add_sources(settings, server.base + "/good.xml")
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         db.add_source(server.base + "/good.xml")  # as if added before, from elsewhere
         db.add_source(f"http://localhost:{server.port}/good.xml")
     run = fetch(settings, FAST, stories=False)
@@ -420,7 +426,7 @@ def test_feed_dates_are_timezone_aware_utc(local: Settings, server: FeedServer) 
 
     _follow(local, server, "/good.xml")
     fetch(local, FAST, stories=False)
-    with Store.open(local.db_path) as db:
+    with Store.open(local.database_url) as db:
         dates = {r.title: r.published for r in db.reports()}
     assert dates["Restored reading room opens"] == datetime(2026, 5, 29, 14, 0, tzinfo=UTC)
     assert dates["Lindenport ferry resumes crossings"] == datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
@@ -430,7 +436,7 @@ def test_retry_after_is_honoured(local: Settings, server: FeedServer) -> None:
     server.routes["/busy.xml"] = Route(b"busy", 503, "text/plain", headers={"Retry-After": "7200"})
     ids = _follow(local, server, "/busy.xml")
     fetch(local, FAST, stories=False)
-    with Store.open(local.db_path) as db:
+    with Store.open(local.database_url) as db:
         row = db.source(ids["/busy.xml"])
     assert row.last_error.startswith("http_status:") and "HTTP 503" in row.last_error
     assert (row.next_due_at - row.last_attempt_at).total_seconds() == 7200
@@ -480,7 +486,7 @@ def test_a_site_home_page_is_followed_through_the_feed_it_names(
     ids = _follow(local, server, "/", "/library.html")
     run = fetch(local, FAST, stories=False)
     assert all(o.ok for o in run.outcomes), run.outcomes
-    with Store.open(local.db_path) as db:
+    with Store.open(local.database_url) as db:
         home, page = db.source(ids["/"]), db.source(ids["/library.html"])
     # The home page became its feed; the article stayed a page though it names the feed too.
     assert (home.url, home.kind, home.report_count) == (server.base + "/good.xml", "feed", 2)

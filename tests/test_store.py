@@ -1,10 +1,11 @@
-"""Tests of the SQLite store: migrations, idempotent adds, transactions, round-trips."""
+"""Tests of the store on SQLite and PostgreSQL: migrations, idempotent adds, transactions,
+round-trips."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from newsweave import store as store_module
+from newsweave.database import POSTGRESQL, Database, connect, parse_target
 from newsweave.errors import StoreError
 from newsweave.ids import report_id
 from newsweave.records import Brief, BriefSentence, Report, Source
@@ -62,33 +64,56 @@ def make_brief(report_ids: list[str], created_at: datetime | None = None) -> Bri
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """A database path in a folder that does not exist yet."""
+def db(database_url: str) -> str:
+    """A new database on each backend (an SQLite path in a folder that does not exist yet)."""
+    return database_url
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Path:
+    """An SQLite database path in a folder that does not exist yet."""
     return tmp_path / "nested" / "folder" / "newsweave.db"
 
 
 @pytest.fixture
-def store(db: Path) -> Iterator[Store]:
+def store(db: str) -> Iterator[Store]:
     """An open store, closed after the test."""
     with Store.open(db) as opened:
         yield opened
 
 
-def table_rows(db: Path, table: str) -> int:
-    """Row count read through a separate connection, to see only what was committed."""
-    conn = sqlite3.connect(db)
+@contextmanager
+def raw(db: str | Path) -> Iterator[Database]:
+    """A separate connection that runs no migration, to see only what was committed."""
+    conn = connect(parse_target(db))
     try:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        yield conn
     finally:
         conn.close()
+
+
+def table_rows(db: str | Path, table: str) -> int:
+    """Row count read through a separate connection."""
+    with raw(db) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def table_names(conn: Database) -> set[str]:
+    """The tables of the database."""
+    if conn.dialect == POSTGRESQL:
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    return {row[0] for row in conn.execute(sql)}
 
 
 # -- opening and migrations -----------------------------------------------------------
 
 
-def test_open_creates_folders_and_sets_pragmas(db: Path) -> None:
+def test_open_creates_folders_and_sets_pragmas(sqlite_db: Path) -> None:
+    db = sqlite_db
     with Store.open(db) as store:
-        assert db.exists()
+        assert db.exists() and store.backend == "sqlite" and store.path == db
         conn = store._conn
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -104,22 +129,25 @@ def test_migrations_are_recorded_by_name(store: Store) -> None:
         "m004_sources",
         "m005_filing",
         "m006_written",
+        "m007_jobs",
+        "m008_search",
+        "m009_reader",
     ]
 
 
-def test_reopen_applies_only_new_migrations(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reopen_applies_only_new_migrations(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with Store.open(db):
         pass
     calls: list[str] = []
 
     def counted(name: str, migration: store_module.Migration) -> store_module.Migration:
-        def run(conn: sqlite3.Connection) -> None:
+        def run(conn: Database) -> None:
             calls.append(name)
             migration(conn)
 
         return run
 
-    def m099_extra(conn: sqlite3.Connection) -> None:
+    def m099_extra(conn: Database) -> None:
         calls.append("m099_extra")
         conn.execute("CREATE TABLE extra (x INTEGER)")
 
@@ -127,20 +155,18 @@ def test_reopen_applies_only_new_migrations(db: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(store_module, "MIGRATIONS", patched)
 
     with Store.open(db) as store:
-        assert calls == ["m099_extra"]
+        assert calls == ["m099_extra"] and store.applied_now == ("m099_extra",)
         assert store.migrations_applied() == [*(name for name, _ in MIGRATIONS), "m099_extra"]
     with Store.open(db):
         pass
     assert calls == ["m099_extra"]
 
 
-def test_applied_at_is_not_rewritten_on_reopen(db: Path) -> None:
+def test_applied_at_is_not_rewritten_on_reopen(db: str) -> None:
     def applied_at() -> list[tuple[str, str]]:
-        conn = sqlite3.connect(db)
-        try:
-            return conn.execute("SELECT name, applied_at FROM _migrations ORDER BY name").fetchall()
-        finally:
-            conn.close()
+        with raw(db) as conn:
+            rows = conn.execute("SELECT name, applied_at FROM _migrations ORDER BY name")
+            return [(row[0], row[1]) for row in rows]
 
     with Store.open(db):
         pass
@@ -152,12 +178,12 @@ def test_applied_at_is_not_rewritten_on_reopen(db: Path) -> None:
 
 
 def test_failing_migration_is_rolled_back_and_not_recorded(
-    db: Path, monkeypatch: pytest.MonkeyPatch
+    db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Store.open(db):
         pass
 
-    def m099_broken(conn: sqlite3.Connection) -> None:
+    def m099_broken(conn: Database) -> None:
         conn.execute("CREATE TABLE half_done (x INTEGER)")
         conn.execute("INSERT INTO no_such_table VALUES (1)")
 
@@ -165,23 +191,21 @@ def test_failing_migration_is_rolled_back_and_not_recorded(
     with pytest.raises(StoreError, match="m099_broken"):
         Store.open(db)
 
-    conn = sqlite3.connect(db)
-    try:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        names = [row[0] for row in conn.execute("SELECT name FROM _migrations")]
-    finally:
-        conn.close()
-    assert "half_done" not in tables
+    with raw(db) as conn:
+        tables = table_names(conn)
+        names = [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+    assert "half_done" not in tables and "reports" in tables
     assert names == [name for name, _ in MIGRATIONS]
 
 
-def test_database_from_newer_version_is_refused(db: Path) -> None:
+def test_database_from_newer_version_is_refused(db: str) -> None:
     with Store.open(db):
         pass
-    conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO _migrations VALUES ('m999_future', '2030-01-01T00:00:00+00:00')")
-    conn.commit()
-    conn.close()
+    with raw(db) as conn:
+        conn.execute(
+            "INSERT INTO _migrations (name, applied_at)"
+            " VALUES ('m999_future', '2030-01-01T00:00:00+00:00')"
+        )
     with pytest.raises(StoreError, match=r"newer than this newsweave.*'m999_future'"):
         Store.open(db)
 
@@ -200,7 +224,7 @@ def test_file_that_is_not_a_database_raises_store_error(tmp_path: Path) -> None:
         Store.open(path)
 
 
-def test_closed_store_raises_store_error(db: Path) -> None:
+def test_closed_store_raises_store_error(db: str) -> None:
     store = Store.open(db)
     store.close()
     store.close()  # closing twice is harmless
@@ -277,10 +301,10 @@ def test_same_id_with_changed_text_is_existing(store: Store) -> None:
     assert store.get_report(report.id) == report
 
 
-def test_failing_insert_rolls_back_the_whole_batch(store: Store, db: Path) -> None:
+def test_failing_insert_rolls_back_the_whole_batch(store: Store, db: str) -> None:
     store.add_reports([make_report(0)])
-    # A value sqlite3 cannot bind makes the third INSERT fail after two succeeded.
-    bad = make_report(3, title=["not", "a", "string"])
+    # A value neither driver can store as text makes the third INSERT fail after two succeeded.
+    bad = make_report(3, title=object())  # a list would do on SQLite; psycopg stores it as text
     with pytest.raises(StoreError, match="cannot add reports"):
         store.add_reports([make_report(1), make_report(2), bad, make_report(4)])
     assert store.count_reports() == 1
@@ -367,7 +391,7 @@ def test_save_brief_stores_sources_and_time(store: Store) -> None:
     assert store.get_brief(brief_id + 1) is None
 
 
-def test_save_brief_with_unknown_report_writes_nothing(store: Store, db: Path) -> None:
+def test_save_brief_with_unknown_report_writes_nothing(store: Store, db: str) -> None:
     known = make_report(1)
     store.add_reports([known])
     brief = make_brief([known.id, "ghost-report-id"])
@@ -378,7 +402,7 @@ def test_save_brief_with_unknown_report_writes_nothing(store: Store, db: Path) -
     assert table_rows(db, "brief_sources") == 0
 
 
-def test_save_brief_with_duplicate_numbers_writes_nothing(store: Store, db: Path) -> None:
+def test_save_brief_with_duplicate_numbers_writes_nothing(store: Store, db: str) -> None:
     one, two = make_report(1), make_report(2)
     store.add_reports([one, two])
     brief = make_brief([one.id, two.id])
@@ -421,7 +445,7 @@ def test_deleting_a_brief_deletes_its_sources(store: Store) -> None:
 # -- persistence ----------------------------------------------------------------------
 
 
-def test_data_survives_close_and_reopen(db: Path) -> None:
+def test_data_survives_close_and_reopen(db: str) -> None:
     report = make_report(1, published=datetime(2024, 5, 1, 10, 0, tzinfo=KATHMANDU))
     with Store.open(db) as store:
         store.add_reports([report])

@@ -83,9 +83,11 @@ def _store_story(
     db.save_story_brief(story_id, brief, render_json(brief), changes)
 
 
-def build_home(home: Path, embedder: Embedder, story_embedder: Embedder) -> Settings:
-    """Fill a data directory with the stories above; the settings that point at it."""
-    settings = Settings(home=home)
+def build_home(
+    home: Path, embedder: Embedder, story_embedder: Embedder, database: str | None = None
+) -> Settings:
+    """Fill a library with the stories above (in home, or database); the settings for it."""
+    settings = Settings(home=home, database=database)
     first, second = home.parent / f"{home.name}-june3", home.parent / f"{home.name}-june5"
     for folder in (first, second):
         folder.mkdir(parents=True, exist_ok=True)
@@ -95,7 +97,7 @@ def build_home(home: Path, embedder: Embedder, story_embedder: Embedder) -> Sett
     for folder in (first, second):
         run = ingest([folder], settings, story, embedder=embedder, story_embedder=story_embedder)
         assert not run.problems and not run.failures
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         _store_story(db, XSS_STORY, _xss_reports(), settings, embedder)
         lonely = Report(
             id="lonely-1",

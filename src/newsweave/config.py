@@ -84,11 +84,22 @@ class Settings:
     # every sentence verified against its cited reports before it is shown (docs/writer.md).
     writer: str = "extractive"
     llm: LLMSettings = LLMSettings()
+    # The library's database: a path, sqlite:///path or postgresql://... (docs/store.md);
+    # None: the SQLite file in home. Not printed: a URL may hold a password.
+    database: str | None = field(default=None, repr=False)
+    # The reader's public address (https://news.example.org/): links in feeds and the
+    # authority of their tag: ids (docs/reader.md); None: the address each request names.
+    base_url: str | None = None
 
     @property
     def db_path(self) -> Path:
-        """Where the SQLite database lives."""
+        """Where the default SQLite database lives (in home)."""
         return self.home / "newsweave.db"
+
+    @property
+    def database_url(self) -> str:
+        """What to give Store.open: the database setting, or the SQLite file in home."""
+        return self.database or str(self.db_path)
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed, validated."""
@@ -114,8 +125,41 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError("max_body_sentences must be at least 1")
     if settings.max_words is not None and settings.max_words < 10:
         raise ConfigError("max_words must be at least 10")
+    _validate_database(settings.database)
+    _validate_base_url(settings.base_url)
     _validate_writer(settings)
     return settings
+
+
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+def _validate_database(database: str | None) -> None:
+    """A database setting must be a path or a URL of a backend the store has."""
+    if database is None:
+        return
+    scheme, sep, _ = database.strip().partition("://")
+    if not database.strip():
+        raise ConfigError("database is empty: give a path, sqlite:///path or postgresql://...")
+    if sep and scheme.lower() not in DATABASE_SCHEMES:
+        raise ConfigError(
+            f"database URL scheme {scheme!r} is not one of: {', '.join(DATABASE_SCHEMES)} "
+            "(give a path, sqlite:///path or postgresql://...)"
+        )
+
+
+def _validate_base_url(base_url: str | None) -> None:
+    """The reader's public address must be an absolute http(s) URL with a host name."""
+    if base_url is None:
+        return
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"base_url {base_url!r} is not an http(s) address with a host name "
+            "(e.g. https://news.example.org/)"
+        )
 
 
 def _validate_writer(settings: Settings) -> None:
@@ -133,7 +177,8 @@ def _validate_writer(settings: Settings) -> None:
         return
     if not llm.url:
         raise ConfigError(
-            "the llm writer needs an endpoint: give --llm-url or set NEWSWEAVE_LLM_URL "
+            "the llm writer needs an endpoint: give --llm-url, set NEWSWEAVE_LLM_URL or run "
+            "`newsweave config set llm.url URL` "
             "(an OpenAI-compatible base URL such as http://127.0.0.1:8080/v1)"
         )
     if not llm.url.startswith(("http://", "https://")):
@@ -145,29 +190,41 @@ def _validate_writer(settings: Settings) -> None:
 _LLM_OVERRIDES = ("llm", "llm_url", "llm_model", "llm_api_key")
 
 
-def _llm_settings(env: Mapping[str, str], overrides: Mapping[str, object]) -> LLMSettings:
-    """The endpoint: an `llm` override or the defaults, then environment, then llm_* overrides."""
+def _llm_settings(
+    env: Mapping[str, str], overrides: Mapping[str, object], in_file: Mapping[str, object]
+) -> LLMSettings:
+    """The endpoint: an `llm` override or the config file's [llm], then environment, flags."""
     base = overrides.get("llm")
     endpoint: dict[str, object] = {}
     for key in ("url", "model", "api_key"):
         value = overrides.get(f"llm_{key}") or env.get(f"NEWSWEAVE_LLM_{key.upper()}")
         if value:
             endpoint[key] = value
-    return replace(base if isinstance(base, LLMSettings) else LLMSettings(), **endpoint)
+    if not isinstance(base, LLMSettings):
+        base = replace(LLMSettings(), **in_file)
+    return replace(base, **endpoint)
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-    """Defaults, then the environment (NEWSWEAVE_HOME, _EMBEDDER, _ALLOW_HOSTS, _WRITER,
-    _LLM_URL, _LLM_MODEL, _LLM_API_KEY), then overrides (llm_url, llm_model, llm_api_key too).
+    """Defaults, then the config file (HOME/config.toml, configfile.py), then the environment
+    (NEWSWEAVE_HOME, _EMBEDDER, _ALLOW_HOSTS, _WRITER, _LLM_URL, _LLM_MODEL, _LLM_API_KEY,
+    _DATABASE_URL), then
+    overrides (llm_url, llm_model, llm_api_key too). The one place precedence is decided.
     """
+    from newsweave.configfile import config_path, read_config, settings_values
+
     env = os.environ if env is None else env
-    values: dict[str, object] = {"home": default_home(env)}
+    home = Path(str(overrides.get("home") or default_home(env)))
+    in_file, llm_in_file = settings_values(read_config(config_path(home)))
+    values: dict[str, object] = {"home": home, **in_file}
     if env.get("NEWSWEAVE_WRITER"):
         values["writer"] = env["NEWSWEAVE_WRITER"]
-    values["llm"] = _llm_settings(env, overrides)
+    values["llm"] = _llm_settings(env, overrides, llm_in_file)
     overrides = {k: v for k, v in overrides.items() if k not in _LLM_OVERRIDES}
     if env.get("NEWSWEAVE_EMBEDDER"):
         values["embedder"] = env["NEWSWEAVE_EMBEDDER"]
+    if env.get("NEWSWEAVE_DATABASE_URL"):
+        values["database"] = env["NEWSWEAVE_DATABASE_URL"]
     if env.get("NEWSWEAVE_ALLOW_HOSTS"):
         values["allow_hosts"] = tuple(
             h.strip() for h in env["NEWSWEAVE_ALLOW_HOSTS"].split(",") if h.strip()

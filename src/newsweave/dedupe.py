@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from newsweave.records import Report
 from newsweave.text.words import shingles
@@ -42,7 +43,8 @@ class CopyIndex:
     def __len__(self) -> int:
         return len(self._signatures)
 
-    def _signature(self, text: str) -> object | None:
+    def signature(self, text: str) -> Any | None:
+        """The text's MinHash (a datasketch LeanMinHash), or None if it is too short to judge."""
         from datasketch import LeanMinHash, MinHash
 
         grams = shingles(text, self.settings.shingle)
@@ -65,7 +67,7 @@ class CopyIndex:
         """
         if report.id in self._signatures:
             return self._original.get(report.id)
-        signature = self._signature(report.text)
+        signature = self.signature(report.text)
         if signature is None:
             return None
         matches = sorted(self._lsh.query(signature))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,10 +13,12 @@ from newsweave.claims import publication_order
 from newsweave.config import Settings
 from newsweave.errors import ComposeError, StoreError
 from newsweave.pipeline import load_readable, make_brief
+from newsweave.queue import assigner_lock
 from newsweave.records import Brief, Problem, Report
 from newsweave.store import MAX_FILING_ATTEMPTS, Assigned, Store, StoredBrief, StoryRow
 from newsweave.stories import StoryIndex, StorySettings
 from newsweave.text.embed import Embedder, make_embedder
+from newsweave.writers import WrittenCache
 
 # Version of the JSON that `newsweave stories --format json` writes.
 STORIES_SCHEMA = "newsweave.stories/1"
@@ -220,7 +222,7 @@ def ingest(
 ) -> IngestRun:
     """Store the reports in paths, file each new one under a story, and re-brief grown stories."""
     loaded = load_readable(paths, settings.limits)
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         added = db.add_reports(loaded.reports)
         stored_ids = list(dict.fromkeys(added.stored_ids))
         # Stories of inputs filed earlier are checked too: a run that stopped between filing
@@ -254,7 +256,7 @@ def update_stories(
     now: datetime | None = None,
 ) -> IngestRun:
     """File every stored report not yet in a story, and re-brief the stories that grew."""
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         unfiled = db.unfiled_report_ids()
         # Open stories are checked too, so a run killed between filing and briefing is
         # completed by the next one.
@@ -272,26 +274,175 @@ def update_stories(
     return IngestRun(reports_new=(), reports_existing=(), problems=(), **run)
 
 
-def _file_and_brief(
-    db: Store,
-    report_ids: Sequence[str],
-    also_check: Sequence[str],
-    settings: Settings,
-    story_settings: StorySettings,
-    *,
-    embedder: Embedder | None,
-    story_embedder: Embedder | None,
-    now: datetime | None,
-) -> dict[str, Any]:
-    """File the given stored reports not yet in a story; brief every stale story touched.
+@dataclass(frozen=True)
+class Filed:
+    """What filing the unfiled reports did, briefing left to the caller (a worker's file job)."""
 
-    A report whose filing failed (or whose run died filing it) is filed alone next; failing
-    alone, it is set aside, named, and not tried again: one bad report never stops a run.
-    Returns the IngestRun fields about stories: stories_new, stories_updated, briefs,
-    failures, set_aside.
+    unfiled: int  # reports that were waiting to be filed
+    stories_new: tuple[str, ...]
+    stories_updated: tuple[str, ...]
+    stale: tuple[str, ...]  # stories touched whose latest brief no longer covers their reports
+    set_aside: tuple[Problem, ...]
+
+
+def story_embedder(settings: Settings) -> Embedder:
+    """The embedder reports are filed into stories with (load once, pass to file_unfiled)."""
+    return _story_embedder(settings)
+
+
+def file_unfiled(
+    db: Store,
+    settings: Settings,
+    story_settings: StorySettings | None = None,
+    *,
+    embedder: Embedder | None = None,
+) -> Filed:
+    """File every stored report not yet in a story, as the one assigner; brief nothing."""
+    unfiled = db.unfiled_report_ids()
+    stale: list[str] = []
+
+    def later(_: Store, story_ids: Sequence[str]) -> Iterable[MadeBrief]:
+        stale.extend(story_ids)  # the caller briefs them (a worker queues a job for each)
+        return ()
+
+    run = _file_and_brief(
+        db,
+        unfiled,
+        (),
+        settings,
+        story_settings or StorySettings(),
+        embedder=None,
+        story_embedder=embedder,
+        now=None,
+        make_briefs=later,
+    )
+    return Filed(
+        len(unfiled), run["stories_new"], run["stories_updated"], tuple(stale), run["set_aside"]
+    )
+
+
+def brief_story(
+    db: Store,
+    story_id: str,
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    now: datetime | None = None,
+) -> StoryBriefMade | Problem | None:
+    """Brief one story and save the version; None if its latest brief covers all its reports.
+
+    A Problem says why no brief could be made. None also when another process saved a
+    version while this one was briefing (it is not saved twice; a brief still missing
+    reports is found stale again).
+    """
+    if not db.stale_stories([story_id]):
+        return None
+    versions = db.story_briefs(story_id)  # read first: the save checks nobody added one since
+    previous = versions[-1] if versions else None
+    reports = db.story_reports(story_id)
+    embedder = embedder or make_embedder(settings.embedder, settings.limits.embed_chars)
+    brief = brief_or_problem(story_id, reports, settings, embedder, now, db)
+    if isinstance(brief, Problem):
+        return brief
+    return _save_version(db, story_id, reports, brief, previous)
+
+
+# Files reports never tried before into stories: (store, reports in publication order, story
+# settings, story embedder, what filing did so far) -> False if it failed (reason recorded).
+FileFresh = Callable[[Store, Sequence[Report], StorySettings, Embedder, "_Filing"], bool]
+# A stale story's id, the reports it was briefed from, and its new brief or why none was made.
+MadeBrief = tuple[str, list[Report], Brief | Problem]
+# Makes the briefs of stale stories: (store, story ids) -> one MadeBrief per story.
+BriefMaker = Callable[[Store, Sequence[str]], Iterable[MadeBrief]]
+
+
+def brief_or_problem(
+    story_id: str,
+    reports: Sequence[Report],
+    settings: Settings,
+    embedder: Embedder | None,
+    now: datetime | None,
+    cache: WrittenCache | None,
+) -> Brief | Problem:
+    """A story's brief, or the Problem (origin: story id) why none could be made.
+
+    StoreError is raised: the database failed, not the story.
+    """
+    try:
+        return make_brief(reports, settings, embedder, now=now, cache=cache)
+    except ComposeError as exc:
+        return Problem(story_id, str(exc))
+    except StoreError:
+        raise
+    except Exception as exc:  # one story's failure must not stop the others, nor later runs
+        return Problem(story_id, f"internal: {_why(exc)}")
+
+
+def _briefs_here(settings: Settings, embedder: Embedder | None, now: datetime | None) -> BriefMaker:
+    """A BriefMaker that briefs each story in turn in this process, the store as cache."""
+
+    def make(db: Store, story_ids: Sequence[str]) -> Iterator[MadeBrief]:
+        nonlocal embedder
+        if story_ids and embedder is None:
+            embedder = make_embedder(settings.embedder, settings.limits.embed_chars)
+        for story_id in story_ids:
+            reports = db.story_reports(story_id)
+            yield (
+                story_id,
+                reports,
+                brief_or_problem(story_id, reports, settings, embedder, now, db),
+            )
+
+    return make
+
+
+def save_made_brief(
+    db: Store, story_id: str, reports: Sequence[Report], brief: Brief
+) -> StoryBriefMade | None:
+    """Save a story's new brief version, with what it changes since the last one.
+
+    None if another process (a worker) saved a version of these very reports meanwhile.
+    """
+    versions = db.story_briefs(story_id)
+    return _save_version(db, story_id, reports, brief, versions[-1] if versions else None)
+
+
+def _save_version(
+    db: Store,
+    story_id: str,
+    reports: Sequence[Report],
+    brief: Brief,
+    previous: StoredBrief | None,
+) -> StoryBriefMade | None:
+    """Save the brief as the version after `previous`, unless that is no longer the latest or
+    already covers these reports (another process briefed the story meanwhile): then None.
     """
     from newsweave.render.jsonout import render_json
 
+    ids = [r.id for r in reports]
+    if previous is not None and set((previous.changes or {}).get("reports", ())) == set(ids):
+        return None
+    changes = brief_changes(previous, brief, ids)
+    after = 0 if previous is None or previous.version is None else previous.version
+    version = db.save_story_brief(story_id, brief, render_json(brief), changes, only_after=after)
+    if not version:
+        return None
+    return StoryBriefMade(story_id, version, brief.headline, tuple(changes["reports_added"]))
+
+
+def _file_ids(
+    db: Store,
+    report_ids: Sequence[str],
+    settings: Settings,
+    story_settings: StorySettings,
+    story_embedder: Embedder | None,
+    file_fresh: FileFresh | None,
+) -> _Filing:
+    """File the given stored reports not yet in a story (the caller holds the assigner's lock).
+
+    Which reports are in a story is read here, under the lock: another assigner may have
+    filed some of them since they were listed.
+    """
     in_story = db.story_ids_of(report_ids)
     by_id = {r.id: r for r in db.reports([i for i in report_ids if i not in in_story])}
     ordered = publication_order([by_id[i] for i in report_ids if i in by_id])
@@ -305,12 +456,43 @@ def _file_and_brief(
     again = [r for r in ordered if r.id in attempts]
     if ordered:
         story_embedder = story_embedder or _story_embedder(settings)
-        if fresh and not _file_batch(db, fresh, story_settings, story_embedder, filing):
+        file_fresh = file_fresh or _file_batch
+        if fresh and not file_fresh(db, fresh, story_settings, story_embedder, filing):
             again = publication_order([*again, *fresh])
         _file_alone(db, again, story_settings, story_embedder, filing)
         dated = [r.published for r in [*filing.known, *ordered] if r.published is not None]
         if dated:
             db.mark_dormant(max(dated) - story_settings.dormant_after)
+    return filing
+
+
+def _file_and_brief(
+    db: Store,
+    report_ids: Sequence[str],
+    also_check: Sequence[str],
+    settings: Settings,
+    story_settings: StorySettings,
+    *,
+    embedder: Embedder | None,
+    story_embedder: Embedder | None,
+    now: datetime | None,
+    file_fresh: FileFresh | None = None,
+    make_briefs: BriefMaker | None = None,
+) -> dict[str, Any]:
+    """File the given stored reports not yet in a story; brief every stale story touched.
+
+    A report whose filing failed (or whose run died filing it) is filed alone next; failing
+    alone, it is set aside, named, and not tried again: one bad report never stops a run.
+    file_fresh files the reports never tried before (default: _file_batch, all at once) and
+    make_briefs makes the stale stories' briefs (default: one after another, here): the
+    backfill passes its own, which run on a Dask cluster.
+    Returns the IngestRun fields about stories: stories_new, stories_updated, briefs,
+    failures, set_aside.
+    """
+    # One assigner at a time in every process using the database (queue.assigner_lock): two
+    # filing at once could each start a story for the same event.
+    with assigner_lock(db):
+        filing = _file_ids(db, report_ids, settings, story_settings, story_embedder, file_fresh)
     assigned_new = tuple(dict.fromkeys(filing.new_stories))
     assigned_updated = tuple(
         s for s in dict.fromkeys(filing.updated_stories) if s not in assigned_new
@@ -319,26 +501,13 @@ def _file_and_brief(
     failures: list[Problem] = []
     candidates = list(dict.fromkeys([*assigned_new, *assigned_updated, *also_check]))
     stale = db.stale_stories(candidates)
-    if stale and embedder is None:
-        embedder = make_embedder(settings.embedder, settings.limits.embed_chars)
-    for story_id in stale:
-        reports = db.story_reports(story_id)
-        try:
-            brief = make_brief(reports, settings, embedder, now=now, cache=db)
-        except ComposeError as exc:
-            failures.append(Problem(story_id, str(exc)))
-            continue
-        except StoreError:
-            raise
-        except Exception as exc:  # one story's failure must not stop the others, nor later runs
-            failures.append(Problem(story_id, f"internal: {_why(exc)}"))
-            continue
-        versions = db.story_briefs(story_id)
-        changes = brief_changes(versions[-1] if versions else None, brief, [r.id for r in reports])
-        version = db.save_story_brief(story_id, brief, render_json(brief), changes)
-        made.append(
-            StoryBriefMade(story_id, version, brief.headline, tuple(changes["reports_added"]))
-        )
+    if make_briefs is None:
+        make_briefs = _briefs_here(settings, embedder, now)
+    for story_id, reports, brief in make_briefs(db, stale):
+        if isinstance(brief, Problem):
+            failures.append(brief)
+        elif (saved := save_made_brief(db, story_id, reports, brief)) is not None:
+            made.append(saved)
     return {
         "stories_new": assigned_new,
         "stories_updated": assigned_updated,
@@ -350,7 +519,7 @@ def _file_and_brief(
 
 def list_stories(settings: Settings, limit: int = 50, offset: int = 0) -> list[StoryRow]:
     """Stories, newest activity first."""
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         return db.stories(limit, offset)
 
 
@@ -362,7 +531,7 @@ def _when(moment: datetime | None) -> str | None:
 def stories_json(settings: Settings, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     """Stories as JSON-ready data, each with the ids and URLs of its reports."""
     out = []
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         for row in db.stories(limit, offset):
             reports = db.story_reports(row.id)
             out.append(
@@ -396,7 +565,7 @@ def stories_json(settings: Settings, limit: int = 50, offset: int = 0) -> dict[s
 
 def set_aside_reports(settings: Settings) -> list[tuple[str, str]]:
     """(report id, why) of the stored reports set aside because they could not be filed."""
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         return db.set_aside_reports()
 
 
@@ -404,9 +573,9 @@ def story_brief(settings: Settings, story_id: str, version: int | None = None) -
     """The latest stored brief of a story, or its version N; StoreError if there is none."""
     from newsweave.render.jsonout import brief_from_dict
 
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         if db.story(story_id) is None:
-            raise StoreError(f"no story {story_id!r} in database {db.path}")
+            raise StoreError(f"no story {story_id!r} in database {db.where}")
         versions = db.story_briefs(story_id)
     if not versions:
         raise StoreError(f"story {story_id!r} has no brief yet")

@@ -104,7 +104,7 @@ def brief_paths(
     from newsweave.render.jsonout import render_json
     from newsweave.store import Store
 
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         added = db.add_reports(loaded.reports)
         # A report stored earlier (same URL, or same outlet and text) is briefed as stored.
         reports = db.reports(list(dict.fromkeys(added.stored_ids)))

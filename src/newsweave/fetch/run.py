@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -30,6 +31,7 @@ from newsweave.fetch.feeds import (
 from newsweave.fetch.guard import Guard
 from newsweave.fetch.http import Answer, Fetcher, FetchSettings
 from newsweave.fetch.isolate import ParsePool
+from newsweave.fetch.robots import RobotsCache
 from newsweave.ids import canonical_url, report_id
 from newsweave.records import Problem, Report
 from newsweave.sources.files import limit_report, make_report, valid_url
@@ -56,6 +58,17 @@ class SourceOutcome:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A source that failed and is not fetched again until its backoff ends."""
+
+    source_id: int
+    url: str
+    failures: int  # in a row
+    last_error: str | None
+    next_due: datetime
+
+
+@dataclass(frozen=True)
 class FetchRun:
     """What one fetch did: every source's outcome, and the stories it started or grew."""
 
@@ -64,6 +77,11 @@ class FetchRun:
     stories_updated: tuple[str, ...] = ()
     briefs_made: int = 0
     story_failures: tuple[str, ...] = ()
+    # After the run: sources waiting out a backoff (failed this run or before), and when the
+    # next source of all is due; what the command line says when nothing was fetched.
+    waiting: tuple[Waiting, ...] = ()
+    next_due: datetime | None = None
+    followed: int = 0  # sources followed in all
 
     @property
     def new_reports(self) -> tuple[str, ...]:
@@ -74,6 +92,57 @@ class FetchRun:
     def failed(self) -> tuple[SourceOutcome, ...]:
         """Outcomes of the sources that failed."""
         return tuple(o for o in self.outcomes if not o.ok)
+
+    def refused_hosts(self) -> tuple[str, ...]:
+        """The refused hosts, if every failure (this run's, and of those backing off) is one."""
+        failures = {o.url: o.error or "" for o in self.failed}
+        failures.update({w.url: w.last_error or "" for w in self.waiting})
+        if not failures or not all(e.startswith("refused:") for e in failures.values()):
+            return ()
+        return tuple(sorted({urlsplit(url).hostname or url for url in failures}))
+
+    def to_json(self) -> dict[str, Any]:
+        """The run as JSON (`fetch --format json`, one line per round of `watch`)."""
+
+        def when(moment: datetime | None) -> str | None:
+            return None if moment is None else moment.isoformat()
+
+        return {
+            "sources": {
+                "followed": self.followed,
+                "fetched": len(self.outcomes),
+                "ok": len(self.outcomes) - len(self.failed),
+                "failed": len(self.failed),
+            },
+            "outcomes": [
+                {
+                    "source_id": o.source_id,
+                    "url": o.url,
+                    "ok": o.ok,
+                    "not_modified": o.not_modified,
+                    "new_reports": list(o.new_reports),
+                    "error": o.error,
+                    "problems": list(o.problems),
+                }
+                for o in self.outcomes
+            ],
+            "reports_new": list(self.new_reports),
+            "stories_new": list(self.stories_new),
+            "stories_updated": list(self.stories_updated),
+            "briefs_made": self.briefs_made,
+            "story_failures": list(self.story_failures),
+            "waiting": [
+                {
+                    "source_id": w.source_id,
+                    "url": w.url,
+                    "failures": w.failures,
+                    "last_error": w.last_error,
+                    "next_due": when(w.next_due),
+                }
+                for w in self.waiting
+            ],
+            "next_due": when(self.next_due),
+        }
 
 
 def guard_for(settings: Settings) -> Guard:
@@ -95,7 +164,7 @@ def add_sources(
     guard = guard or guard_for(settings)
     for url, _ in pairs:
         guard.check_url(url)  # refuse file:, ftp:, literal internal addresses up front
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         return [db.add_source(url, kind, title) for url, title in pairs]
 
 
@@ -117,8 +186,10 @@ class _SourceFetch:
         limits: Limits | None = None,
         *,
         pool: ParsePool,
+        robots: RobotsCache,
     ) -> None:
         self.db = db
+        self.robots = robots  # the run's robots.txt rules, each host's fetched once
         self.limits = limits or Limits()
         # Every feed and page is parsed in a worker process, never in this event loop: a
         # hostile one cannot stall the other sources (fetch/isolate.py).
@@ -134,7 +205,7 @@ class _SourceFetch:
         """Fetch, read and store; record the outcome on the source row."""
         src = self.source
         try:
-            if src.kind == "page" and not await self.fetcher.allowed(src.url):
+            if src.kind == "page" and not await self.robots.allowed(self.fetcher, src.url):
                 raise FetchError("robots", f"{src.url}: disallowed by the site's robots.txt")
             answer = await self.fetcher.get(
                 src.url,
@@ -233,6 +304,10 @@ class _SourceFetch:
         """One item: its full text from the feed or its page, else its summary; then stored."""
         label = f"item {item.url or item.key}"
         text, text_from, page = item.content, "feed", None
+        if _count(text) < self.fs.full_text_words <= _count(item.summary):
+            # A description this long is the article, not a summary (docs/fetch.md measures
+            # where the line is): no page is fetched for it.
+            text = item.summary
         if _count(text) < self.fs.full_text_words:
             page, why = await self._item_page(item)
             # The feed's own text stands in when the page cannot be read: its content if it
@@ -282,7 +357,7 @@ class _SourceFetch:
         if not item.url:
             return None, "no link"
         try:
-            if not await self.fetcher.allowed(item.url):
+            if not await self.robots.allowed(self.fetcher, item.url):
                 return None, "robots: disallowed by the site's robots.txt"
             answer = await self.fetcher.get(item.url, accept=_ACCEPT_PAGE)
             read = await self.pool.page(_decoded(answer), answer.url)
@@ -306,7 +381,7 @@ class _SourceFetch:
         if feed_url is not None and at_root:
             await self._follow_discovered(feed_url)
             return
-        if src.kind == "auto" and not await self.fetcher.allowed(answer.url):
+        if src.kind == "auto" and not await self.robots.allowed(self.fetcher, answer.url):
             raise FetchError("robots", f"{answer.url}: disallowed by the site's robots.txt")
         try:
             title = await self._take_page(answer)
@@ -390,10 +465,12 @@ async def _fetch_all(
 ) -> None:
     """Fetch the sources concurrently (the fetcher bounds how many at once)."""
     limits = limits or Limits()
+    robots = RobotsCache(fs.robots_agent)  # this run's, so each host's is fetched once
     async with Fetcher(fs, guard) as fetcher, ParsePool(limits) as pool:
 
         async def one(source: SourceRow) -> None:
-            progress.done(await _SourceFetch(db, fetcher, source, now, limits, pool=pool).run())
+            fetch = _SourceFetch(db, fetcher, source, now, limits, pool=pool, robots=robots)
+            progress.done(await fetch.run())
 
         async def until_stopped(scope: anyio.CancelScope) -> None:
             # Signals only set an event; polling it lets a stop cancel requests in flight.
@@ -409,6 +486,23 @@ async def _fetch_all(
                 for source in sources:
                     work.start_soon(one, source)
             group.cancel_scope.cancel()  # all sources done: end the stop watcher
+
+
+async def fetch_source(
+    db: Store,
+    fetcher: Fetcher,
+    pool: ParsePool,
+    robots: RobotsCache,
+    source: SourceRow,
+    now: datetime,
+    limits: Limits | None = None,
+) -> SourceOutcome:
+    """Fetch one source with a fetcher, parser pool and robots rules the caller keeps open.
+
+    A worker's fetch job (newsweave.worker): its new reports are stored, its outcome
+    recorded on its row; filing them is left to the caller.
+    """
+    return await _SourceFetch(db, fetcher, source, now, limits, pool=pool, robots=robots).run()
 
 
 def fetch(
@@ -427,18 +521,19 @@ def fetch(
     fs = fs or FetchSettings()
     now = now or datetime.now(UTC)
     progress = _Progress(on_source)
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         sources = db.sources() if every else db.due_sources(now)
         if on_start is not None:
             on_start(len(sources))
         if sources:
             guard = guard or guard_for(settings)
             anyio.run(_fetch_all, db, sources, fs, guard, now, progress, stop, settings.limits)
+        after = _schedule(db.sources(), now)
     order = {s.id: i for i, s in enumerate(sources)}
     outcomes = tuple(sorted(progress.outcomes, key=lambda o: order.get(o.source_id, 0)))
     # A stopped run leaves filing to the next one, which files every unfiled report.
     if not stories or (stop is not None and stop.is_set()):
-        return FetchRun(outcomes)
+        return FetchRun(outcomes, **after)
     from newsweave.library import update_stories
 
     try:
@@ -447,7 +542,8 @@ def fetch(
         raise  # the database failed: nothing more can be recorded
     except Exception as exc:  # what was fetched stays stored; the next run files it
         reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
-        return FetchRun(outcomes, story_failures=(f"stories not filed or briefed: {reason}",))
+        failed = (f"stories not filed or briefed: {reason}",)
+        return FetchRun(outcomes, story_failures=failed, **after)
     why = _story_problems(settings, filed.failures, filed.set_aside)
     return FetchRun(
         outcomes,
@@ -455,7 +551,23 @@ def fetch(
         stories_updated=filed.stories_updated,
         briefs_made=len(filed.briefs),
         story_failures=why,
+        **after,
     )
+
+
+def _schedule(rows: Sequence[SourceRow], now: datetime) -> dict[str, Any]:
+    """After a run: the sources waiting out a backoff, the next due time, how many followed."""
+    waiting = tuple(
+        Waiting(s.id, s.url, s.failures, s.last_error, s.next_due_at)
+        for s in rows
+        if s.failures and s.next_due_at is not None and s.next_due_at > now
+    )
+    dues = [s.next_due_at for s in rows if s.next_due_at is not None]
+    return {
+        "waiting": tuple(sorted(waiting, key=lambda w: (w.next_due, w.source_id))),
+        "next_due": min(dues, default=None),
+        "followed": len(rows),
+    }
 
 
 def _story_problems(
@@ -466,7 +578,7 @@ def _story_problems(
     `newsweave sources` then shows, under each source, what became of what it brought.
     """
     why: list[str] = []
-    with Store.open(settings.db_path) as db:
+    with Store.open(settings.database_url) as db:
         for failure in failures:
             note = f"story {failure.origin} not briefed: {failure.reason}"
             db.note_sources_of(db.story_report_ids(failure.origin), note)

@@ -140,6 +140,13 @@ def _parse_date(value: str) -> datetime | None:
         return None
 
 
+def input_files(paths: Sequence[Path | str]) -> tuple[list[Path], list[Problem]]:
+    """The files load_paths reads for the given files and folders, in its order, and problems."""
+    problems: list[Problem] = []
+    found = [path for given in paths for path in _expand(Path(given), problems)]
+    return found, problems
+
+
 def _expand(path: Path, problems: list[Problem]) -> list[Path]:
     """The files a given path stands for; a missing or unusable path becomes a problem."""
     if path.is_dir():

@@ -1,79 +1,82 @@
-"""Read-only access to the store for the reader: one connection per thread, opened on first use.
+"""Read-only access to the store for the reader, on SQLite or PostgreSQL.
 
-The reader never writes: its connections are opened with SQLite's read-only mode and
-``query_only``, so a bug in a GET handler cannot change the database. The only write is the
-one-time migration check when the first connection is opened (Store.open creates or upgrades
-the database), which happens before any request is answered from it.
+The reader never writes. On SQLite each thread opens its own connection, in SQLite's
+read-only mode with ``query_only``; on PostgreSQL the threads share a small pool of sessions
+with ``default_transaction_read_only`` on, each statement borrowing one. Either way a bug in a
+GET handler cannot change the database. The only write is the one-time migration check when
+the database is first needed (Store.open creates or upgrades it), before any request is
+answered from it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
-from urllib.parse import quote
 
-from newsweave.errors import StoreError
-from newsweave.store import BUSY_TIMEOUT_MS, Store
+from newsweave.database import SQLITE, Database, Target, connect_read_only, parse_target
+from newsweave.store import Store
 
 
 class ReadOnlyStore:
-    """Per-thread read-only Store objects over one database file."""
+    """Read-only Store objects over one database: per thread on SQLite, pooled on PostgreSQL."""
 
-    def __init__(self, path: Path) -> None:
-        """Remember the path; nothing is opened until a request needs it."""
-        self.path = Path(path)
+    def __init__(self, target: str | Path) -> None:
+        """Remember the database; nothing is opened until a request needs it."""
+        self.target: Target = parse_target(target)
+        self.path = self.target.path  # the SQLite file; None on PostgreSQL
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._opened: list[sqlite3.Connection] = []
+        self._opened: list[Database] = []
+        self._shared: tuple[Store, Database] | None = None  # the pool, on PostgreSQL
         self._migrated = False
 
     def _migrate_once(self) -> None:
         """Create or upgrade the database the first time any thread needs it."""
         with self._lock:
             if not self._migrated:
-                Store.open(self.path).close()
+                Store.open(self.target).close()
                 self._migrated = True
 
-    def _connect(self) -> sqlite3.Connection:
-        """A new read-only connection."""
-        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-        try:
-            # check_same_thread=False only so close() can run from the shutdown thread;
-            # each connection is otherwise used by the one thread that opened it.
-            conn = sqlite3.connect(
-                uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA query_only=ON")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {self.path} for reading: {exc}") from exc
-        with self._lock:
-            self._opened.append(conn)
-        return conn
-
-    def _pair(self) -> tuple[Store, sqlite3.Connection]:
+    def _pair(self) -> tuple[Store, Database]:
         """This thread's Store and the connection under it, opened on first use."""
+        if self.target.backend != SQLITE:
+            return self._pooled()
         pair = getattr(self._local, "pair", None)
         if pair is None:
             self._migrate_once()
-            conn = self._connect()
-            pair = (Store(conn, self.path), conn)
+            conn = connect_read_only(self.target)
+            with self._lock:
+                self._opened.append(conn)
+            pair = (Store(conn, self.target), conn)
             self._local.pair = pair
         return pair
+
+    def _pooled(self) -> tuple[Store, Database]:
+        """The one Store over the pool of read-only PostgreSQL sessions, opened on first use."""
+        shared = self._shared
+        if shared is None:
+            self._migrate_once()
+            with self._lock:
+                if self._shared is None:
+                    conn = connect_read_only(self.target)
+                    self._opened.append(conn)
+                    self._shared = (Store(conn, self.target), conn)
+                shared = self._shared
+        return shared
 
     def store(self) -> Store:
         """This thread's read-only Store."""
         return self._pair()[0]
 
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Database:
         """This thread's read-only connection, for queries the Store does not offer."""
         return self._pair()[1]
 
     def close(self) -> None:
-        """Close every connection opened so far."""
+        """Close every connection (and pool) opened so far."""
         with self._lock:
             opened, self._opened = self._opened, []
+            self._shared = None
         for conn in opened:
             conn.close()
         self._local = threading.local()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from typing import Any
@@ -20,6 +22,7 @@ from starlette.requests import Request
 from newsweave.config import Settings
 from newsweave.errors import StoreError
 from newsweave.records import Brief, Report
+from newsweave.render.html import STYLESHEET, stylesheet
 from newsweave.render.jsonout import brief_from_dict
 from newsweave.store import StoredBrief, StoryRow
 from newsweave.web import queries, views
@@ -55,6 +58,7 @@ class StoryList:
     total: int
     limit: int
     offset: int
+    details: dict[str, queries.ListDetails] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -70,22 +74,33 @@ def package_version() -> str:
         return "0+unknown"
 
 
+def _asset(name: str, body: bytes) -> Asset:
+    """A static file, addressed by its content hash."""
+    digest = hashlib.sha256(body).hexdigest()[:12]
+    return Asset(name, body, STATIC_TYPES["." + name.rsplit(".", 1)[-1]], digest)
+
+
 def load_assets() -> dict[str, Asset]:
-    """The static files shipped with the reader."""
+    """The static files shipped with the reader, and the stylesheet it shares with HTML briefs."""
     out = {}
     for item in files("newsweave.web").joinpath("static").iterdir():
         suffix = "." + item.name.rsplit(".", 1)[-1]
         if item.is_file() and suffix in STATIC_TYPES:
-            body = item.read_bytes()
-            digest = hashlib.sha256(body).hexdigest()[:12]
-            out[item.name] = Asset(item.name, body, STATIC_TYPES[suffix], digest)
+            out[item.name] = _asset(item.name, item.read_bytes())
+    out[STYLESHEET] = _asset(STYLESHEET, stylesheet().encode("utf-8"))
     return out
 
 
 def make_templates(assets: dict[str, Asset], app_version: str) -> jinja2.Environment:
     """The Jinja2 environment: autoescape on for every template, undefined names are errors."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("newsweave.web", "templates"),
+        # The brief's markup (_brief.html) is shared with `newsweave brief --format html`.
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("newsweave.web", "templates"),
+                jinja2.PackageLoader("newsweave.render", "templates"),
+            ]
+        ),
         # All text shown comes from untrusted reports: escape everything.
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -114,8 +129,10 @@ class Reader:
         """Set up for the database in settings; the database is opened on the first request."""
         self.settings = settings
         self.version = package_version()
-        self.db = ReadOnlyStore(settings.db_path)
+        self.db = ReadOnlyStore(settings.database_url)
         self.cache = ResponseCache(cache_size)
+        self._count: tuple[tuple[object, ...], int] | None = None  # (store stamp, stories)
+        self._count_lock = threading.Lock()
         self.assets = load_assets()
         self.templates = make_templates(self.assets, self.version)
 
@@ -145,11 +162,28 @@ class Reader:
         store = self.db.store()
         if not words:
             rows = store.stories(limit, offset)
-            total = queries.count_stories(self.db.conn())
+            total = self.count_stories()
         else:
             ids, total = queries.search_stories(self.db.conn(), words, limit, offset)
             rows = [row for row in map(store.story, ids) if row is not None]
-        return StoryList(tuple(rows), total, limit, offset)
+        details = queries.list_details(self.db.conn(), [row.id for row in rows])
+        return StoryList(tuple(rows), total, limit, offset, details)
+
+    def count_stories(self) -> int:
+        """How many stories there are, counted again only when the library has changed."""
+        # Counting a hundred thousand stories costs more than the rest of a list page.
+        stamp = self.store_stamp()
+        with self._count_lock:
+            if self._count is not None and self._count[0] == stamp:
+                return self._count[1]
+        total = queries.count_stories(self.db.conn())
+        with self._count_lock:
+            self._count = (stamp, total)
+        return total
+
+    def details(self, story_id: str) -> queries.ListDetails | None:
+        """The lede, outlets and latest brief time of one story."""
+        return queries.list_details(self.db.conn(), [story_id]).get(story_id)
 
     def story(self, story_id: str) -> StoryRow:
         """One story; 404 if there is none."""
@@ -211,13 +245,21 @@ class Reader:
         if missing:  # reports that left the story: still named in its history
             by_id.update((r.id, r) for r in self.db.store().reports(missing))
         return views.StoryPage(
-            story=views.story_item(row),
-            brief=None if brief is None else views.brief_view(brief),
+            story=views.story_item(row, self.details(story_id)),
+            brief=None if brief is None else views.brief_view(brief, views.sentence_since(stored)),
             version=None if chosen is None else chosen.version,
             latest_version=stored[-1].version if stored else None,
             timeline=views.timeline(reports, brief),
             versions=views.versions(stored, None if chosen is None else chosen.version, by_id),
         )
+
+    def first_brief_times(self, story_ids: list[str]) -> dict[str, datetime]:
+        """When the first version of each of these stories' briefs was made."""
+        return queries.first_brief_times(self.db.conn(), story_ids)
+
+    def first_day(self) -> date:
+        """The day the library's first story was started (today if it has none): feed ids."""
+        return queries.first_story_day(self.db.conn()) or datetime.now(UTC).date()
 
     def latest_briefs(self, story_ids: list[str]) -> dict[str, queries.LatestBrief]:
         """The newest brief of each of these stories that has one."""
