@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -33,6 +34,12 @@ def _cli(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedPr
     )
 
 
+def _default_sigint() -> None:
+    """Ctrl-C as a terminal user has it: a suite started in the background (`make test &`
+    from a script) ignores SIGINT, and a child would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _popen(home: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", "from newsweave.cli import main; main()", *args],
@@ -40,6 +47,7 @@ def _popen(home: Path, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 
@@ -178,35 +186,42 @@ def test_ctrl_c_stops_a_fetch_with_a_message_and_keeps_what_was_stored(
 ) -> None:
     home = tmp_path / "home"
     db = home / "newsweave.db"
+    # The last page is held until the test ends, so the fetch is still running when it is
+    # interrupted however fast or slow the machine is.
+    last = f"/articles/{ITEMS - 1}.html"
+    plain, release = slow_server.routes[last], threading.Event()
+    slow_server.routes[last] = lambda: (release.wait(120), plain)[1]
     _cli(home, "add", slow_server.base + "/feed.xml", "--allow-host", "127.0.0.1")
     proc = _popen(home, "fetch", "--allow-host", "127.0.0.1")
-    deadline = time.monotonic() + 60
-    while _count(db, "SELECT count(*) FROM source_items") < 2:
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    try:
+        deadline = time.monotonic() + 60
+        while _count(db, "SELECT count(*) FROM source_items") < 2:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        release.set()
+    assert proc.returncode == 130, err
     assert "interrupted: what was stored stays" in err and "Traceback" not in err
     kept = _count(db, "SELECT count(*) FROM source_items")
     assert kept >= 2 and _count(db, "SELECT count(*) FROM reports") == kept
 
 
-def test_a_terminal_gets_a_progress_bar(tmp_path: Path, slow_server: FeedServer) -> None:
+def _on_terminal(home: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run newsweave with stderr on a pseudo-terminal; return the run and what the terminal got."""
     import pty
 
-    home = tmp_path / "home"
-    _cli(home, "add", slow_server.base + "/feed.xml", "--allow-host", "127.0.0.1")
     master, slave = pty.openpty()
     chunks: list[bytes] = []
 
     def drain() -> None:
-        # Read the terminal while the child writes: a full pseudo-terminal buffer would
-        # block the child forever if it were read only after the child exits.
+        # Read the terminal while the child writes: a full pseudo-terminal buffer (a few KB to
+        # tens of KB) would block the child forever if it were read only after the child exits.
         while True:
             try:
                 chunk = os.read(master, 65536)
-            except OSError:  # the child closed its end
+            except OSError:  # every writer closed its end
                 return
             if not chunk:
                 return
@@ -215,7 +230,7 @@ def test_a_terminal_gets_a_progress_bar(tmp_path: Path, slow_server: FeedServer)
     reader = threading.Thread(target=drain, daemon=True)
     try:
         child = subprocess.Popen(
-            [sys.executable, "-c", "from newsweave.cli import main; main()", "fetch"],
+            [sys.executable, "-c", "from newsweave.cli import main; main()", *args],
             env={
                 **os.environ,
                 "NEWSWEAVE_HOME": str(home),
@@ -229,13 +244,43 @@ def test_a_terminal_gets_a_progress_bar(tmp_path: Path, slow_server: FeedServer)
         )
         os.close(slave)  # the child holds its own copy; reads end when it exits
         reader.start()
-        out, _ = child.communicate(timeout=300)
+        out, _ = child.communicate(timeout=300)  # a hang guard only
         reader.join(timeout=60)
     finally:
         os.close(master)
     done = subprocess.CompletedProcess(child.args, child.returncode, out, "")
-    shown = b"".join(chunks).decode("utf-8", "replace")
+    return done, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_terminal_gets_a_progress_bar(tmp_path: Path, slow_server: FeedServer) -> None:
+    home = tmp_path / "home"
+    _cli(home, "add", slow_server.base + "/feed.xml", "--allow-host", "127.0.0.1")
+    done, shown = _on_terminal(home, "fetch")
     assert done.returncode == 0
     assert "fetching" in shown and "1/1" in shown  # rich's bar with its count
     assert "fetched http" not in shown  # no plain log lines on a terminal
     assert f"reports: {ITEMS} new" in done.stdout
+
+
+def test_a_terminal_fed_more_than_its_buffer_holds_does_not_block(tmp_path: Path) -> None:
+    """Hundreds of failing sources write far more than a pseudo-terminal buffers; the run ends."""
+    home = tmp_path / "home"
+    with FeedServer() as srv:
+        sources = 300
+        padding = "x" * 200  # long URLs: each failure line is about 300 bytes
+        opml = tmp_path / "many.opml"
+        opml.write_text(
+            "<opml version='2.0'><body>"
+            + "".join(
+                f"<outline xmlUrl='{srv.base}/gone/{n}/{padding}.xml'/>" for n in range(sources)
+            )
+            + "</body></opml>",
+            encoding="utf-8",
+        )
+        assert _cli(home, "add", str(opml), "--allow-host", "127.0.0.1").returncode == 0
+        done, shown = _on_terminal(home, "fetch")
+    assert done.returncode == 3  # every source failed (404), and said so
+    assert f"sources: 0 ok, {sources} failed" in done.stdout
+    assert len(shown.encode()) > 64 * 1024  # more than any pseudo-terminal buffer holds
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)  # without rich's colours
+    assert len(re.findall(r"failed\s+http", plain)) == sources  # rich wraps long lines

@@ -175,7 +175,7 @@ def test_good_output_in_json_html_and_markdown(
     jsonschema.Draft202012Validator(schema).validate(data)
     html = render(brief, "html")
     assert html.count('data-provenance="model"') == 3
-    assert 'class="by-extracted"' in html
+    assert 'class="s by-extracted"' in html
     assert "checked against every report they cite (3 of 3 it wrote accepted" in html
     assert "3 of 3 accepted" in render(brief, "md")
 

@@ -15,7 +15,7 @@ import pytest
 from newsweave.errors import ConfigError
 from newsweave.records import Brief, BriefSentence, Conflict, ConflictValue, Source
 from newsweave.render import RENDERERS, citation_marker, format_date, render
-from newsweave.render.html import is_web_url, render_html
+from newsweave.render.html import is_web_url, render_html, stylesheet
 from newsweave.render.jsonout import SCHEMA, brief_from_dict, brief_to_dict, render_json
 from newsweave.render.markdown import render_markdown, sentence_markdown
 
@@ -304,7 +304,7 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         in_sources = self._depth_in_sources > 0
-        if tag == "ol" and ("class", "sources") in attrs:
+        if tag == "ol" and ("class", "source-list") in attrs:
             self._depth_in_sources = 1
         elif in_sources and tag == "ol":
             self._depth_in_sources += 1
@@ -350,20 +350,42 @@ def test_html_citations_link_to_sources() -> None:
     for target in targets:
         assert target[1:] in page.ids
     assert {"src-1", "src-2", "src-3"} <= page.ids
-    assert '<a href="#src-1">1</a>, <a href="#src-2">2</a>, <a href="#src-3">3</a>' in html
-    # The conflict sentence's inline markers became links in place.
-    assert (
-        'say Bishkek <sup class="cite">[<a href="#src-1">1</a>, <a href="#src-2">2</a>]</sup>;'
-        in html
+    # Each number opens (a <details>) the evidence of its source, with a link to its entry in
+    # the evidence list; the last word and the marker never part (.nb is nowrap).
+    lede = html.split('<div class="lede para">')[1].split("</div>")[0]
+    assert '<span class="nb">Friday <span class="cites">[<details class="ev">' in lede
+    assert re.findall(r'<summary class="cite" aria-label="([^"]+)">(\d+)</summary>', lede) == [
+        ("source 1: Wire Service", "1"),
+        ("source 2: The Daily", "2"),
+        ("source 3: Local Radio", "3"),
+    ]
+    assert re.findall(r'href="#(ev-0-\d)"', lede) == ["ev-0-1", "ev-0-2", "ev-0-3"]
+    # The conflict sentence's inline markers open their evidence in place.
+    conflict = html.split('<div class="conflict para">')[1].split("</div>")[0]
+    assert re.search(
+        r'say <span class="nb">Bishkek <span class="cites">\[<details class="ev">'
+        r'<summary class="cite" aria-label="source 1: Wire Service">1</summary>.*?</details>, '
+        r'<details class="ev"><summary class="cite" aria-label="source 2: The Daily">2</summary>'
+        r".*?</details>\]</span></span>;",
+        conflict,
     )
-    assert 'Dushanbe <sup class="cite">[<a href="#src-3">3</a>]</sup>.' in html
+    assert re.search(
+        r'<span class="nb">Dushanbe <span class="cites">\[<details class="ev">'
+        r'<summary class="cite" aria-label="source 3: Local Radio">3</summary>.*?</details>\]'
+        r"</span></span>\.",
+        conflict,
+    )
 
 
 def test_html_inline_markers_with_unknown_numbers_stay_text() -> None:
     brief = make_brief()
     odd = BriefSentence("Some say 1999 [1999]; others [1].", (1,), "conflict")
     html = render_html(replace(brief, body=(odd,)))
-    assert "1999 [1999]; others <sup" in html
+    # [1999] names no source: a plain number, not a link nor a disclosure; [1] opens source 1.
+    plain = '<span class="cites">[<span class="cite-plain">1999</span>]</span>'
+    assert f'Some say <span class="nb">1999 {plain}</span>' in html
+    assert 'href="#src-1999"' not in html and 'aria-label="source 1999' not in html
+    assert '; <span class="nb">others <span class="cites">[<details class="ev">' in html
 
 
 def test_html_structure() -> None:
@@ -377,12 +399,14 @@ def test_html_structure() -> None:
     assert "prefers-color-scheme: dark" in html
     assert "<article>" in html and "</article>" in html
     assert "<h1>Earthquake strikes near the border</h1>" in html
-    assert '<h2 id="analysis-heading">Analysis</h2>' in html
+    assert '<h2 id="analysis-h">Analysis</h2>' in html
     assert html.index("Analysis</h2>") < html.index("Sources</h2>")
-    assert "Where reports differ" in html and "the epicentre" in html
+    assert "Where outlets disagree" in html and "The epicentre" in html
     assert "June 5, 2026" in html and "undated" in html
     assert "Made by newsweave on" in html and 'datetime="2026-06-05T14:03:00+00:00"' in html
-    assert "republishes the wire text of" in html
+    assert "Republishes the wire text of" in html
+    # One design with the reader: its stylesheet, inline, and the same brief markup.
+    assert stylesheet() in html and ".cite { display: inline-block; min-width: 24px" in html
 
 
 def test_html_loads_nothing_external() -> None:
@@ -395,11 +419,14 @@ def test_html_loads_nothing_external() -> None:
         for tag, name, value, in_sources in page.attrs
         if name == "href" and not value.startswith("#")
     ]
-    assert external == [
-        ("a", "https://wire.example/quake?id=1&lang=en", True),
-        ("a", "https://daily.example/world/quake", True),
+    # The two web addresses, in the source list and where evidence names its source.
+    in_sources = [(tag, value) for tag, value, inside in external if inside]
+    assert in_sources == [
+        ("a", "https://wire.example/quake?id=1&lang=en"),
+        ("a", "https://daily.example/world/quake"),
     ]
-    assert html.count('rel="noopener noreferrer nofollow"') == 2
+    assert {value for _, value, _ in external} == {value for _, value in in_sources}
+    assert html.count('rel="noopener noreferrer nofollow"') == len(external)
     assert "url(" not in html and "@import" not in html
 
 

@@ -325,10 +325,10 @@ def test_cli_verifies_a_claim_against_a_file(tmp_path: Path) -> None:
 def test_cli_batch_writes_one_json_line_per_pair_and_reports_bad_lines(tmp_path: Path) -> None:
     batch = tmp_path / "pairs.jsonl"
     lines = [
-        {"id": "a", "claim": "Police arrested the factory manager.", "source": SOURCE},
+        {"id": "a", "claim": "Police arrested the factory manager.", "text": SOURCE},
         "this is not json",
         {"id": "c", "claim": "Exports fell sharply last year."},
-        {"id": 4, "claim": "Rescue worker Bilal Asif said the blaze spread.", "source": SOURCE},
+        {"id": 4, "claim": "Rescue worker Bilal Asif said the blaze spread.", "text": SOURCE},
     ]
     batch.write_text(
         "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n",
@@ -341,7 +341,7 @@ def test_cli_batch_writes_one_json_line_per_pair_and_reports_bad_lines(tmp_path:
     assert [o["verdict"] for o in out] == ["supported", "not_found"]
     assert all(set(o) == {"id", "verdict", "score", "evidence"} for o in out)
     assert "line 2: not JSON" in result.stderr
-    assert "line 3: missing source" in result.stderr
+    assert "line 3: missing text" in result.stderr
 
 
 def test_cli_names_a_missing_source_file(tmp_path: Path) -> None:
@@ -357,7 +357,7 @@ def test_batch_keeps_going_after_bad_lines(v: Verifier) -> None:
     results = list(verify_batch(["[1, 2]", "", '{"id": 1, "claim": "Fire.", "source": 3}'], v))
     assert [r.error for r in results] == [
         "expected a JSON object",
-        "source must be a string (the text)",
+        "source must be a string (the article's text)",
     ]
 
 
@@ -554,16 +554,23 @@ def test_html_opens_each_citation_on_its_evidence(
     assert "<script" not in html
     sentence = _find(brief, "third fire")
     n = sentence.citations[0]
+    outlet = next(src.outlet for src in brief.sources if src.number == n)
     disclosure = (
-        f'<details class="ev"><summary title="What source {n} says">{n}</summary>'
-        '<div class="ev-box"><blockquote class="ev-quote">It was the third fire at the '
-        "industrial estate this year, according to the city&#39;s fire service.</blockquote>"
+        f'<details class="ev"><summary class="cite" aria-label="source {n}: {outlet}">{n}'
+        '</summary><span class="ev-pop" role="note">'
     )
-    assert disclosure in html
+    quote = (
+        '<span class="ev-quote">It was the third fire at the industrial estate this year, '
+        "according to the city&#39;s fire service.</span>"
+    )
+    index = list(brief.sentences).index(sentence)
+    where = html.split(f'<span class="s" id="s-{index}">')[1].split('<span class="s" id="s-')[0]
+    assert quote in where.split(disclosure, 1)[1].split("</details>")[0]
     # One disclosure per citation of every sentence; none inside a <p>.
     cited = sum(len(s.support) for s in brief.sentences)
     assert html.count('<details class="ev">') == cited
-    assert "<p" not in html.split("<article>")[1].split("</h1>")[1].split("<section")[0]
+    text = html.split("<article>")[1].split("</h1>")[1].split('<p class="hint">')[0]
+    assert "<p" not in text
 
 
 # Benchmarks (the data is read in place and may be absent)
@@ -610,7 +617,7 @@ def test_the_benchmark_scores_what_verify_batch_returns(
     assert sorted(seen) == sorted(["a_1", "a_2", "b_1", "b_2"] * 5)
     assert {r.system: r.held_out for r in result.rows}["verifier"] == 100.0
     # The CLI gives the same verdicts for the same lines.
-    batch = "\n".join(json.dumps({"id": i.id, "claim": i.summary, "source": i.doc}) for i in items)
+    batch = "\n".join(json.dumps({"id": i.id, "claim": i.summary, "text": i.doc}) for i in items)
     out = CliRunner().invoke(main, ["verify", "--batch", "-", "--format", "json"], input=batch)
     cli = {o["id"]: o["verdict"] for o in map(json.loads, out.stdout.splitlines())}
     assert cli == {

@@ -96,6 +96,7 @@ def test_story_list_is_newest_activity_first_with_counts(client: TestClient) -> 
         "brief": f"/api/stories/{DEMO_STORY}/brief",
         "reports": f"/api/stories/{DEMO_STORY}/reports",
         "feed": f"/stories/{DEMO_STORY}/feed.atom",
+        "json_feed": f"/stories/{DEMO_STORY}/feed.json",
     }
     lonely = body["stories"][2]
     assert lonely["latest_version"] is None and lonely["links"]["brief"] is None

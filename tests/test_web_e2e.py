@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -59,12 +60,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[str]:
-    """`newsweave serve` over the test stories, in its own process; its base URL."""
-    home = build_home(tmp_path_factory.mktemp("e2e") / "home", embedder, make_embedder("wordllama"))
+@contextmanager
+def running_reader(home: Path, log: Path, *extra: str) -> Iterator[str]:
+    """`newsweave serve` over the library in home, in its own process; its base URL."""
     port = free_port()
-    log = tmp_path_factory.mktemp("e2e-log") / "serve.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
             [
@@ -72,10 +71,11 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> It
                 "-c",
                 "from newsweave.cli import main; main()",
                 "--home",
-                str(home.home),
+                str(home),
                 "serve",
                 "--port",
                 str(port),
+                *extra,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -102,6 +102,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> It
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[str]:
+    """`newsweave serve` over the test stories, in its own process; its base URL."""
+    home = build_home(tmp_path_factory.mktemp("e2e") / "home", embedder, make_embedder("wordllama"))
+    log = tmp_path_factory.mktemp("e2e-log") / "serve.log"
+    with running_reader(home.home, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -161,41 +170,44 @@ def test_story_list_search_and_story(page: Page, base_url: str) -> None:
     expect(page.locator(".lede")).to_contain_text("met in Bishkek")
     expect(page.locator("#conflicts")).to_contain_text("Dushanbe")
     expect(page.locator(".timeline-list > li")).to_have_count(5)
-    # With the script on, the long evidence list starts folded: popovers show it in place.
+    # With the script on, the long evidence list starts folded: citations open theirs in place.
     assert page.locator("details#evidence").get_attribute("open") is None
     shot(page, "02-story", full=True)
 
 
 def open_first_citation(page: Page, base_url: str) -> Locator:
-    """Open the story, click the lede's first citation, and return the popover."""
+    """Open the story, tap the lede's first citation, and return the evidence it opened."""
     page.goto(f"{base_url}/stories/{DEMO_STORY}")
-    cite = page.locator(".lede a.cite").first
+    cite = page.locator(".lede summary.cite").first
     cite.click()
-    popover = page.locator(".popover")
-    expect(popover).to_be_visible()
-    assert cite.get_attribute("aria-expanded") == "true"
-    return popover
+    evidence = page.locator(".lede details.ev[open] .ev-pop")
+    expect(evidence).to_have_count(1)
+    expect(evidence).to_be_visible()
+    return evidence
 
 
 def test_citation_opens_in_place_with_outlet_date_and_link(page: Page, base_url: str) -> None:
-    popover = open_first_citation(page, base_url)
-    expect(popover).to_contain_text("Silk Road Wire Service")
-    expect(popover).to_contain_text("June 3, 2026")
-    link = popover.locator("a.url")
+    evidence = open_first_citation(page, base_url)
+    expect(evidence).to_contain_text("Silk Road Wire Service")
+    expect(evidence).to_contain_text("June 3, 2026")
+    link = evidence.locator("a.url")
     assert link.get_attribute("href").startswith("https://silkroadwire.example/")
-    # In place: the popover sits just below the citation, not at the evidence list.
-    cite_box = page.locator(".lede a.cite").first.bounding_box()
-    pop_box = popover.bounding_box()
+    # In place: the evidence sits just below the citation's line, not at the evidence list.
+    cite_box = page.locator(".lede summary.cite").first.bounding_box()
+    pop_box = evidence.bounding_box()
     assert 0 <= pop_box["y"] - (cite_box["y"] + cite_box["height"]) < 40
     assert page.evaluate("window.location.hash") == ""
     shot(page, "03-citation-open")
+    # One open at a time (reader.js); Escape closes it.
+    page.locator(".lede summary.cite").nth(1).click()
+    expect(page.locator("details.ev[open]")).to_have_count(1)
     page.keyboard.press("Escape")
-    expect(page.locator(".popover")).to_have_count(0)
+    expect(page.locator("details.ev[open]")).to_have_count(0)
 
 
 def test_citation_shows_the_evidence_sentence(page: Page, base_url: str) -> None:
-    popover = open_first_citation(page, base_url)
-    quotes = popover.locator("blockquote.ev-quote")
+    evidence = open_first_citation(page, base_url)
+    quotes = evidence.locator(".ev-quote")
     assert quotes.count() >= 1, (
         "the citation shows no evidence sentence: briefs must carry the verifier's support"
     )
@@ -213,13 +225,19 @@ def test_citations_work_without_javascript(browser: Browser, base_url: str) -> N
     )
     try:
         page.goto(f"{base_url}/stories/{DEMO_STORY}")
-        page.locator(".lede a.cite").first.click()
+        # A <details> opens with no script at all.
+        page.locator(".lede summary.cite").first.click()
+        evidence = page.locator(".lede details.ev[open] .ev-pop")
+        expect(evidence).to_be_visible()
+        expect(evidence).to_contain_text("Silk Road Wire Service")
+        shot(page, "04-citation-without-javascript")
+        # And it links to its entry in the evidence list, which is open without the script.
+        evidence.get_by_text("In the evidence list").click()
         page.wait_for_url("**#ev-0-1")
         entry = page.locator("#ev-0-1")
         expect(entry).to_be_visible()
         expect(entry).to_contain_text("Silk Road Wire Service")
-        assert page.locator(".popover").count() == 0
-        shot(page, "04-citation-without-javascript")
+        shot(page, "04b-evidence-list-without-javascript")
     finally:
         context.close()
 
@@ -234,10 +252,16 @@ def test_readable_on_a_phone(browser: Browser, base_url: str) -> None:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert wide <= 0, "the page scrolls sideways on a phone"
-        page.locator(".lede a.cite").first.tap()
-        box = page.locator(".popover").bounding_box()
+        page.locator(".lede summary.cite").first.tap()
+        evidence = page.locator(".lede details.ev[open] .ev-pop")
+        evidence.scroll_into_view_if_needed()
+        box = evidence.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        assert box["y"] + box["height"] <= 844
+        assert box["height"] <= 844
+        wide = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert wide <= 0, "open evidence makes the page scroll sideways"
         shot(page, "05-phone-citation")
         page.goto(base_url + "/")
         shot(page, "05-phone-list")
@@ -276,9 +300,9 @@ def test_hostile_reports_render_inert(browser: Browser, base_url: str) -> None:
         ]:
             page.goto(base_url + path)
             if path.startswith("/stories/"):
-                for cite in page.locator("a.cite").all():
+                for cite in page.locator("summary.cite").all():
                     cite.click()
-                    page.locator(".popover").hover()
+                    page.locator("details.ev[open] .ev-pop").hover()
                     page.keyboard.press("Escape")
                 page.mouse.move(5, 5)
             audit = page.evaluate(_DOM_AUDIT)
@@ -291,7 +315,7 @@ def test_hostile_reports_render_inert(browser: Browser, base_url: str) -> None:
         body = page.locator("body").inner_text()
         assert XSS_TITLE in body and XSS_OUTLET in body  # shown as text, exactly
         assert "javascript:window.__xss=3" in body  # the URL is shown, not linked
-        page.locator("a.cite").first.click()
+        page.locator("summary.cite").first.click()
         shot(page, "06-hostile-reports", full=True)
         assert dialogs == []
         assert not [m for m in console if "pageerror" in m]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from copy import deepcopy as copy_element
 
 import feedparser
 import lxml.html
@@ -56,6 +57,17 @@ def page(client: TestClient, path: str) -> lxml.html.HtmlElement:
 def texts(doc: lxml.html.HtmlElement, css: str) -> list[str]:
     """The text of each element matching a CSS selector, whitespace collapsed."""
     return [" ".join(el.text_content().split()) for el in doc.cssselect(css)]
+
+
+def prose(doc: lxml.html.HtmlElement, css: str) -> list[str]:
+    """Like texts, without the evidence each citation holds folded (.ev-pop): what one reads."""
+    out = []
+    for el in doc.cssselect(css):
+        copy = copy_element(el)
+        for pop in copy.cssselect(".ev-pop"):
+            pop.drop_tree()
+        out.append(" ".join(copy.text_content().split()))
+    return out
 
 
 # -- the story list ----------------------------------------------------------------------
@@ -112,12 +124,12 @@ def test_story_list_search(client: TestClient) -> None:
 def test_story_page_has_brief_conflicts_timeline_sources_and_versions(client: TestClient) -> None:
     doc = page(client, f"/stories/{DEMO_STORY}")
     assert texts(doc, "h1") == ["Pakistan and Iran interior ministers meet on border security"]
-    lede = texts(doc, ".lede")[0]
+    lede = prose(doc, ".lede")[0]
     assert lede.startswith("The interior ministers of Pakistan and Iran met in Bishkek")
     assert "[1, 2, 4]" in lede
     assert any(
         t.startswith("Disagreement: Reports differ on the location")
-        for t in texts(doc, ".brief p.conflict")
+        for t in prose(doc, ".brief div.conflict")
     )
     assert texts(doc, "#analysis-h") == ["Analysis"]
     # Conflicts panel: each value with its outlets.
@@ -155,9 +167,14 @@ def test_story_page_has_brief_conflicts_timeline_sources_and_versions(client: Te
 def test_every_citation_works_without_javascript(client: TestClient) -> None:
     doc = page(client, f"/stories/{DEMO_STORY}")
     ids = {el.get("id") for el in doc.iter() if el.get("id")}
-    cites = doc.cssselect("a.cite")
+    # Each citation number is a <details>: it opens its evidence in place with no script,
+    # and links to the entry of the evidence list.
+    cites = doc.cssselect("details.ev > summary.cite")
     assert len(cites) > 20
-    for a in cites:
+    for summary in cites:
+        links = summary.getparent().cssselect(".ev-pop .ev-links a[href^='#']")
+        assert len(links) == 1 and links[0].get("href")[1:] in ids, links
+    for a in doc.cssselect("a.cite"):  # the numbers of the disagreement panel: its sources
         target = a.get("href")
         assert target.startswith("#") and target[1:] in ids, target
     # The lede's first citation leads to the evidence of source 1 for sentence 0: its outlet,
@@ -258,7 +275,7 @@ def test_feed_of_all_stories_is_valid_atom(client: TestClient) -> None:
     demo = next(e for e in feed.entries if "Pakistan" in e.title)
     assert demo.title == "Pakistan and Iran interior ministers meet on border security"
     assert demo.link == f"http://testserver/stories/{DEMO_STORY}"
-    assert demo.id.startswith("urn:uuid:")
+    assert demo.id == f"tag:testserver,{demo.id.split(',')[1].split(':')[0]}:story/{DEMO_STORY}"
     assert "met in Bishkek" in demo.summary
     assert "Where" not in demo.summary
     content = demo.content[0]

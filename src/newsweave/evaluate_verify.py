@@ -143,7 +143,7 @@ def batch_verdicts(
 ) -> dict[str, Verification]:
     """What `newsweave verify --batch` returns for (id, claim, source) triples: the same
     function (verify_batch) on the same JSON lines, with this verifier."""
-    lines = [json.dumps({"id": i, "claim": c, "source": s}) for i, c, s in pairs]
+    lines = [json.dumps({"id": i, "claim": c, "text": s}) for i, c, s in pairs]
     found: dict[str, Verification] = {}
     for line in verify_batch(lines, verifier):
         if line.result is None:

@@ -775,6 +775,7 @@ class BatchResult:
     id: object = None
     result: Verification | None = None
     error: str = ""
+    note: str = ""  # e.g. that the line used the deprecated field name "source"
 
     def to_json(self) -> dict[str, object]:
         """The output line: id, verdict, score and evidence."""
@@ -787,8 +788,17 @@ class BatchResult:
         }
 
 
+# The article's text was once the field "source", which the command line's --source (a file)
+# contradicted; "text" is its name now, and "source" is still read, with a note.
+BATCH_TEXT = "text"
+BATCH_TEXT_DEPRECATED = "source"
+
+
 def verify_batch(lines: Iterable[str], verifier: Verifier) -> Iterator[BatchResult]:
-    """Verify JSON lines {"id", "claim", "source"}; a bad line is reported and skipped."""
+    """Verify JSON lines {"id", "claim", "text"}; a bad line is reported and skipped.
+
+    "text" is the article's text; lines naming it "source" (the old name) are still read.
+    """
     prepared: dict[str, PreparedSource] = {}  # lines often share a source
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -801,22 +811,28 @@ def verify_batch(lines: Iterable[str], verifier: Verifier) -> Iterator[BatchResu
         if not isinstance(data, dict):
             yield BatchResult(number, error="expected a JSON object")
             continue
-        missing = [k for k in ("id", "claim", "source") if k not in data]
+        field, note = BATCH_TEXT, ""
+        if BATCH_TEXT not in data and BATCH_TEXT_DEPRECATED in data:
+            field = BATCH_TEXT_DEPRECATED
+            note = 'the field "source" is deprecated: name the article\'s text "text"'
+        missing = [k for k in ("id", "claim", field) if k not in data]
         if missing:
             yield BatchResult(number, data.get("id"), error=f"missing {', '.join(missing)}")
             continue
-        claim, source = data["claim"], data["source"]
+        claim, source = data["claim"], data[field]
         if not isinstance(claim, str) or not claim.strip():
             yield BatchResult(number, data["id"], error="claim must be a non-empty string")
             continue
         if not isinstance(source, str):
-            yield BatchResult(number, data["id"], error="source must be a string (the text)")
+            error = f"{field} must be a string (the article's text)"
+            yield BatchResult(number, data["id"], error=error, note=note)
             continue
         if source not in prepared:
             if len(prepared) >= 64:
                 prepared.clear()  # keep memory bounded on long batches
             prepared[source] = verifier.prepare(source)
-        yield BatchResult(number, data["id"], verifier.verify(claim, prepared[source]))
+        result = verifier.verify(claim, prepared[source])
+        yield BatchResult(number, data["id"], result, note=note)
 
 
 def verify(

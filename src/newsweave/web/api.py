@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from newsweave.records import Report
 from newsweave.render.jsonout import render_json
 from newsweave.store import StoredBrief, StoryRow
-from newsweave.web import queries
+from newsweave.web import queries, views
 from newsweave.web.http import Cached, cached_body, conditional, serve_cached
 from newsweave.web.reader import parse_brief, reader_of
 
@@ -48,6 +48,7 @@ class StoryLinks(BaseModel):
     brief: str | None = Field(description="null until a brief of the story is stored")
     reports: str
     feed: str
+    json_feed: str = Field(description="the same feed as JSON Feed 1.1")
 
 
 class StoryOut(BaseModel):
@@ -64,6 +65,13 @@ class StoryOut(BaseModel):
     independent_sources: int | None = Field(description="from the latest brief")
     conflicts: bool = Field(description="whether the latest brief states a disagreement")
     latest_version: int | None
+    lede: str | None = Field(
+        description="the latest brief's first sentence as plain text; null without a brief"
+    )
+    outlets: list[str] = Field(description="outlets of the story's reports, most reports first")
+    updated_at: str | None = Field(
+        description="when the story last changed: its newest report or brief, the later"
+    )
     links: StoryLinks
 
 
@@ -153,11 +161,13 @@ def _story_links(story_id: str, version: int | None) -> StoryLinks:
         brief=None if version is None else f"/api/stories/{story_id}/brief",
         reports=f"/api/stories/{story_id}/reports",
         feed=f"/stories/{story_id}/feed.atom",
+        json_feed=f"/stories/{story_id}/feed.json",
     )
 
 
-def story_out(row: StoryRow) -> StoryOut:
-    """A story as the API gives it."""
+def story_out(row: StoryRow, details: queries.ListDetails | None = None) -> StoryOut:
+    """A story as the API gives it; lede, outlets and last change come from details."""
+    brief_at = None if details is None else details.brief_at
     return StoryOut(
         id=row.id,
         title=row.title,
@@ -170,6 +180,9 @@ def story_out(row: StoryRow) -> StoryOut:
         independent_sources=row.independent_sources,
         conflicts=row.has_conflicts,
         latest_version=row.latest_version,
+        lede=(details.lede or None) if details is not None else None,
+        outlets=list(details.outlets) if details is not None else [],
+        updated_at=_when(views.updated_at(row, brief_at)),
         links=_story_links(row.id, row.latest_version),
     )
 
@@ -248,7 +261,7 @@ async def list_stories(
             q=q,
             next=next_url,
             prev=prev_url,
-            stories=[story_out(row) for row in found.rows],
+            stories=[story_out(row, found.details.get(row.id)) for row in found.rows],
         )
         return _json(out, _link_header(next_url, prev_url))
 
@@ -262,7 +275,7 @@ async def get_story(request: Request, story_id: StoryId) -> Response:
     key = ("api-story", story_id, reader.story_stamp(story_id))
 
     def make() -> Cached:
-        base = story_out(reader.story(story_id))
+        base = story_out(reader.story(story_id), reader.details(story_id))
         versions = [_version_out(story_id, b) for b in reader.versions(story_id)]
         return _json(StoryDetailOut(**base.model_dump(), versions=versions))
 

@@ -7,7 +7,8 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from urllib.parse import quote
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
@@ -48,8 +49,17 @@ class Feed:
 
 
 def atom_id(*parts: str) -> str:
-    """A stable urn:uuid for the thing the parts name (e.g. "story", story id, "v2")."""
+    """A stable urn:uuid for the thing the parts name (e.g. "story", story id, "v2").
+
+    The same on every installation: feeds use tag_uri, which names the installation.
+    """
     return "urn:uuid:" + str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
+
+
+def tag_uri(authority: str, day: date, *parts: str) -> str:
+    """A tag: URI (RFC 4151) minted by a host name on a day: tag:host,2026-06-03:story/s-1/v2."""
+    specific = "/".join(quote(part, safe="-._~") for part in parts)
+    return f"tag:{authority.lower()},{day.isoformat()}:{specific}"
 
 
 def xml_text(text: str) -> str:

@@ -1,5 +1,7 @@
 """What the reader's templates show, built from stored records.
 
+The brief's own view is newsweave.render.view, shared with `newsweave brief --format html`.
+
 Every string here is plain text from untrusted reports; the templates escape it (Jinja2
 autoescape) and link a URL only when ``link`` says it is a plain http(s) address.
 """
@@ -7,145 +9,35 @@ autoescape) and link a URL only when ``link`` says it is a plain http(s) address
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newsweave.records import Brief, BriefSentence, Report, Source, Support
-from newsweave.render import (
-    CITATION_GROUP,
-    citation_numbers,
-    format_date,
-    format_timestamp,
-    has_inline_citations,
-    paragraphs,
-    set_apart,
-    split_end,
+from newsweave.records import Brief, Report
+from newsweave.render.view import (  # the brief's view is shared with render/html.py
+    BriefView,
+    Cite,
+    ConflictView,
+    EvidenceView,
+    ParagraphView,
+    Segment,
+    SentenceView,
+    SideView,
+    SourceView,
+    When,
+    age_text,
+    brief_view,
+    evidence_id,
+    is_web_url,
+    source_view,
 )
-from newsweave.render.html import is_web_url, writer_line
 from newsweave.store import StoredBrief, StoryRow
+from newsweave.web.queries import ListDetails
+
+UNDATED = When("undated", "")
 
 # How much of a report's opening the timeline shows.
 LEAD_CHARS = 240
-
-
-@dataclass(frozen=True)
-class When:
-    """A moment as shown: text for people, ISO 8601 for <time datetime>; empty when unknown."""
-
-    text: str
-    iso: str
-
-    @classmethod
-    def of(cls, moment: datetime | None, *, with_time: bool = True) -> When:
-        """A When for a moment, or an "undated" one."""
-        if moment is None:
-            return cls("undated", "")
-        text = format_timestamp(moment) if with_time else format_date(moment)
-        return cls(text, moment.isoformat())
-
-
-@dataclass(frozen=True)
-class Cite:
-    """One citation number; target is the id it opens, "" when it cites no listed source."""
-
-    number: int
-    target: str
-    label: str  # what the link says to assistive technology
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of sentence text followed by a citation group (possibly empty)."""
-
-    text: str
-    cites: tuple[Cite, ...] = ()
-
-
-@dataclass(frozen=True)
-class SentenceView:
-    """One brief sentence as text segments with citations."""
-
-    index: int
-    role: str
-    segments: tuple[Segment, ...]
-    provenance: str = ""  # "model" or "extracted" in briefs a model wrote; "" otherwise
-
-
-@dataclass(frozen=True)
-class ParagraphView:
-    """Sentences shown together; a conflict sentence stands alone."""
-
-    conflict: bool
-    sentences: tuple[SentenceView, ...]
-    label: str = ""  # "Disagreement" or "Update" for a sentence that stands apart
-
-
-@dataclass(frozen=True)
-class SourceView:
-    """One numbered source of a brief."""
-
-    number: int
-    report_id: str
-    outlet: str
-    title: str
-    when: When
-    url: str
-    link: bool
-    copy_of: int | None
-
-
-@dataclass(frozen=True)
-class EvidenceView:
-    """What one cited source says for one brief sentence."""
-
-    id: str
-    sentence_index: int
-    sentence: str
-    number: int
-    source: SourceView
-    verdict: str  # "" when the citation has not been verified
-    score: float | None
-    quotes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SideView:
-    """One value of a disagreement and the outlets that report it."""
-
-    value: str
-    independent: int
-    cites: tuple[Cite, ...]
-    outlets: tuple[str, ...]
-    evidence: tuple[str, ...] = ()  # the sentences that state the value, as the reports wrote them
-
-
-@dataclass(frozen=True)
-class ConflictView:
-    """One disagreement between the reports."""
-
-    kind: str
-    about: str
-    sides: tuple[SideView, ...]
-    strength: str = "hard"  # "soft": approximations or rounding, shown apart
-    running: bool = False  # a figure that changed as reports came in
-
-
-@dataclass(frozen=True)
-class BriefView:
-    """A brief laid out for the story page."""
-
-    headline: str
-    created: When
-    independent_sources: int
-    lede: SentenceView
-    body: tuple[ParagraphView, ...]
-    analysis: tuple[ParagraphView, ...]
-    conflicts: tuple[ConflictView, ...]
-    sources: tuple[SourceView, ...]
-    evidence: tuple[EvidenceView, ...]
-    notes: tuple[str, ...]
-    writer: str = ""  # who wrote the brief, when a model could have ("" for extractive briefs)
 
 
 @dataclass(frozen=True)
@@ -190,6 +82,9 @@ class StoryItem:
     first: When
     last: When
     latest_version: int | None
+    lede: str = ""  # the latest brief's first sentence, plain text
+    outlets: tuple[str, ...] = ()
+    updated: When = UNDATED  # the newest report or brief, whichever is later
 
 
 @dataclass(frozen=True)
@@ -204,8 +99,17 @@ class StoryPage:
     versions: tuple[VersionView, ...]
 
 
-def story_item(row: StoryRow) -> StoryItem:
-    """A story of the list."""
+def updated_at(row: StoryRow, brief_at: datetime | None) -> datetime | None:
+    """When the story last changed: its newest report or its newest brief, the later."""
+    moments = [m for m in (row.last_report_at, brief_at) if m is not None]
+    return max(moments, default=None)
+
+
+def story_item(
+    row: StoryRow, details: ListDetails | None = None, now: datetime | None = None
+) -> StoryItem:
+    """A story of the list, with its lede, outlets and age when details are given."""
+    brief_at = None if details is None else details.brief_at
     return StoryItem(
         id=row.id,
         title=row.title or "(untitled story)",
@@ -213,159 +117,12 @@ def story_item(row: StoryRow) -> StoryItem:
         report_count=row.report_count,
         independent_sources=row.independent_sources,
         conflicts=row.has_conflicts,
-        first=When.of(row.first_published),
-        last=When.of(row.last_published),
+        first=When.of(row.first_published, now=now),
+        last=When.of(row.last_published, now=now),
         latest_version=row.latest_version,
-    )
-
-
-def source_view(source: Source) -> SourceView:
-    """A numbered source."""
-    return SourceView(
-        number=source.number,
-        report_id=source.report_id,
-        outlet=source.outlet or "Unknown outlet",
-        title=source.title,
-        when=When.of(source.published, with_time=False),
-        url=source.url,
-        link=is_web_url(source.url),
-        copy_of=source.copy_of,
-    )
-
-
-def evidence_id(sentence_index: int, number: int) -> str:
-    """The element id of the evidence for one citation of one sentence."""
-    return f"ev-{sentence_index}-{number}"
-
-
-def _cites(
-    numbers: Sequence[int], sources: Mapping[int, SourceView], target: Any
-) -> tuple[Cite, ...]:
-    """Citations with the element each opens; numbers with no source stay plain."""
-    out = []
-    for n in citation_numbers(numbers):
-        source = sources.get(n)
-        if source is None:
-            out.append(Cite(n, "", f"source {n} (not listed)"))
-        else:
-            out.append(Cite(n, target(n), f"source {n}: {source.outlet}"))
-    return tuple(out)
-
-
-def _sentence(s: BriefSentence, index: int, sources: Mapping[int, SourceView]) -> SentenceView:
-    """A sentence as segments; a conflict sentence keeps its citation groups where they stand."""
-
-    def target(n: int) -> str:
-        return evidence_id(index, n)
-
-    if set_apart(s) and has_inline_citations(s.text):
-        segments = []
-        start = 0
-        for match in CITATION_GROUP.finditer(s.text):
-            numbers = [int(n) for n in match.group(1).split(", ")]
-            segments.append(
-                Segment(s.text[start : match.start()], _cites(numbers, sources, target))
-            )
-            start = match.end()
-        segments.append(Segment(s.text[start:]))
-        return SentenceView(index, s.role, tuple(segments))
-    body, end = split_end(s.text)
-    segments = (Segment(body, _cites(s.citations, sources, target)), Segment(end))
-    return SentenceView(index, s.role, segments)
-
-
-def _support_of(s: BriefSentence, number: int) -> Support | None:
-    """The verifier's finding for one citation of a sentence, if it has one."""
-    return next((sp for sp in s.support if sp.number == number), None)
-
-
-def _evidence(
-    s: BriefSentence, index: int, sources: Mapping[int, SourceView]
-) -> list[EvidenceView]:
-    """The evidence entries of one sentence, one per cited source."""
-    numbers = set(s.citations)
-    if set_apart(s):
-        for match in CITATION_GROUP.finditer(s.text):
-            numbers.update(int(n) for n in match.group(1).split(", "))
-    out = []
-    for n in citation_numbers(numbers):
-        source = sources.get(n)
-        if source is None:
-            continue
-        support = _support_of(s, n)
-        out.append(
-            EvidenceView(
-                id=evidence_id(index, n),
-                sentence_index=index,
-                sentence=s.text,
-                number=n,
-                source=source,
-                verdict="" if support is None else support.verdict,
-                score=None if support is None else support.score,
-                quotes=() if support is None else tuple(q for q in support.evidence if q),
-            )
-        )
-    return out
-
-
-def brief_view(brief: Brief) -> BriefView:
-    """A brief laid out for the page: sentences with citations, evidence, conflicts, sources."""
-    sources = {s.number: source_view(s) for s in brief.sources}
-
-    def sentence(s: BriefSentence, index: int) -> SentenceView:
-        view = _sentence(s, index, sources)
-        # Provenance is shown only in briefs a model could write.
-        return replace(view, provenance=s.provenance) if brief.writer is not None else view
-
-    def paras(sentences: tuple[BriefSentence, ...], start: int) -> tuple[ParagraphView, ...]:
-        # Sentences are numbered in reading order (lede 0), as brief.sentences lists them.
-        out = []
-        for p in paragraphs(sentences):
-            views = tuple(sentence(s, start + k) for k, s in enumerate(p))
-            start += len(p)
-            label = set_apart(p[0]) if len(p) == 1 else ""
-            out.append(ParagraphView(bool(label), views, label))
-        return tuple(out)
-
-    evidence: list[EvidenceView] = []
-    for i, s in enumerate(brief.sentences):
-        evidence.extend(_evidence(s, i, sources))
-    conflicts = tuple(
-        ConflictView(
-            kind=c.kind,
-            about=c.about,
-            sides=tuple(
-                SideView(
-                    value=v.value,
-                    independent=v.independent,
-                    cites=_cites(v.citations, sources, lambda n: f"src-{n}"),
-                    outlets=tuple(
-                        dict.fromkeys(
-                            sources[n].outlet for n in citation_numbers(v.citations) if n in sources
-                        )
-                    ),
-                    evidence=tuple(dict.fromkeys(v.evidence)),
-                )
-                for v in c.values
-            ),
-            strength=c.strength,
-            running=c.running,
-        )
-        # Disagreements first, then running figures, then soft differences.
-        for c in sorted(brief.conflicts, key=lambda c: (c.strength != "hard", c.running))
-    )
-    return BriefView(
-        headline=brief.headline,
-        created=When.of(brief.created_at),
-        independent_sources=brief.independent_sources,
-        lede=sentence(brief.lede, 0),
-        body=paras(brief.body, 1),
-        analysis=paras(brief.analysis, 1 + len(brief.body)),
-        conflicts=conflicts,
-        sources=tuple(sources[n] for n in sorted(sources)),
-        evidence=tuple(evidence),
-        notes=brief.notes,
-        writer=writer_line(brief.writer),
+        lede="" if details is None else details.lede,
+        outlets=() if details is None else details.outlets,
+        updated=When.of(updated_at(row, brief_at), now=now),
     )
 
 
@@ -398,6 +155,15 @@ def timeline(reports: Sequence[Report], brief: Brief | None) -> tuple[TimelineIt
             )
         )
     return tuple(items)
+
+
+def sentence_since(stored: Sequence[StoredBrief]) -> dict[str, int]:
+    """For each sentence text, the version of the brief it last appeared in (was added)."""
+    since: dict[str, int] = {}
+    for b in stored:  # oldest first, so a sentence removed and added again counts from then
+        for text in _texts((b.changes or {}).get("sentences_added")):
+            since[text] = b.version or 0
+    return since
 
 
 def _described(ids: Sequence[Any], reports: Mapping[str, Report]) -> tuple[str, ...]:
@@ -434,3 +200,31 @@ def versions(
             )
         )
     return tuple(out)
+
+
+__all__ = [
+    "BriefView",
+    "Cite",
+    "ConflictView",
+    "EvidenceView",
+    "ParagraphView",
+    "Segment",
+    "SentenceView",
+    "SideView",
+    "SourceView",
+    "StoryItem",
+    "StoryPage",
+    "TimelineItem",
+    "VersionView",
+    "When",
+    "age_text",
+    "brief_view",
+    "evidence_id",
+    "lead",
+    "sentence_since",
+    "source_view",
+    "story_item",
+    "timeline",
+    "updated_at",
+    "versions",
+]

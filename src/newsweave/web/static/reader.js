@@ -1,79 +1,144 @@
-// newsweave reader: open a citation's evidence in place. Without this script, citation links
-// jump to the evidence list further down the page, so nothing depends on it.
+// newsweave reader: small conveniences over pages that work without it. Citations are
+// <details> elements (they open on a tap with no script); this file closes the other open
+// ones, brings "3 h ago" up to date, and marks what is new since your last visit (kept in
+// this browser's localStorage only: no account, nothing sent anywhere).
 "use strict";
 (function () {
-  var open = null; // { box, link }
+  var KEY = "newsweave:seen:v1";
+  var KEEP = 500; // stories remembered, most recently seen first
 
-  function close(restoreFocus) {
-    if (!open) return;
-    open.box.remove();
-    open.link.setAttribute("aria-expanded", "false");
-    if (restoreFocus) open.link.focus();
-    open = null;
-  }
-
-  function place(box, link) {
-    var rect = link.getBoundingClientRect();
-    var width = box.offsetWidth;
-    var left = Math.min(rect.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8);
-    box.style.left = Math.max(window.scrollX + 8, left) + "px";
-    box.style.top = (rect.bottom + window.scrollY + 6) + "px";
-  }
-
-  function show(link, entry) {
-    close(false);
-    var body = entry.querySelector(".ev-body") || entry;
-    var box = document.createElement("div");
-    box.className = "popover";
-    box.setAttribute("role", "dialog");
-    box.setAttribute("aria-label", "Source " + link.textContent);
-    box.tabIndex = -1;
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "close";
-    button.setAttribute("aria-label", "Close");
-    button.textContent = "×";
-    button.addEventListener("click", function () { close(true); });
-    box.appendChild(button);
-    // A deep copy of server-rendered, escaped markup: no text is ever parsed as HTML here.
-    var copy = body.cloneNode(true);
-    copy.removeAttribute("id");
-    copy.querySelectorAll("[id]").forEach(function (el) { el.removeAttribute("id"); });
-    box.appendChild(copy);
-    document.body.appendChild(box);
-    place(box, link);
-    link.setAttribute("aria-expanded", "true");
-    open = { box: box, link: link };
-    box.focus({ preventScroll: true });
-  }
-
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest("a.cite, a.cite-ref");
-    if (link) {
-      var id = decodeURIComponent((link.getAttribute("href") || "").slice(1));
-      var entry = id && document.getElementById(id);
-      if (!entry) return;
-      event.preventDefault();
-      if (open && open.link === link) { close(true); return; }
-      show(link, entry);
-      return;
+  function load() {
+    try {
+      var data = JSON.parse(window.localStorage.getItem(KEY) || "{}");
+      return data && typeof data === "object" ? data : {};
+    } catch (e) {
+      return {};
     }
-    if (open && !open.box.contains(event.target)) close(false);
+  }
+
+  function save(data) {
+    ["listed", "read"].forEach(function (name) {
+      var map = data[name] || {};
+      var ids = Object.keys(map);
+      if (ids.length > KEEP) {
+        ids.sort(function (a, b) { return (map[b].at || "").localeCompare(map[a].at || ""); });
+        ids.slice(KEEP).forEach(function (id) { delete map[id]; });
+      }
+      data[name] = map;
+    });
+    try { window.localStorage.setItem(KEY, JSON.stringify(data)); } catch (e) { /* full or off */ }
+  }
+
+  function age(iso, now) {
+    var seconds = (now - Date.parse(iso)) / 1000;
+    if (isNaN(seconds)) return null;
+    if (seconds < 0) return "in the future";
+    if (seconds < 60) return "just now";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
+    if (seconds < 48 * 3600) return Math.floor(seconds / 3600) + " h ago";
+    return Math.floor(seconds / 86400) + " d ago";
+  }
+
+  function refreshAges() {
+    var now = Date.now();
+    document.querySelectorAll("time.age[datetime]").forEach(function (el) {
+      var text = age(el.getAttribute("datetime"), now);
+      if (text) el.textContent = text;
+    });
+  }
+
+  // The story list: a story is new if it changed since this browser last listed it.
+  function markList(data) {
+    var items = document.querySelectorAll(".story-item[data-story]");
+    if (!items.length) return;
+    var listed = data.listed || {};
+    var now = new Date().toISOString();
+    items.forEach(function (item) {
+      var id = item.getAttribute("data-story");
+      var version = parseInt(item.getAttribute("data-version"), 10) || 0;
+      var updated = item.getAttribute("data-updated") || "";
+      var seen = listed[id];
+      var fresh = seen ? version > seen.version || updated > seen.updated
+        : Boolean(data.visited) && updated > data.visited;
+      if (fresh) {
+        item.classList.add("is-new");
+        var badge = item.querySelector(".new-badge");
+        if (badge) badge.hidden = false;
+      }
+      listed[id] = { version: version, updated: updated, at: now };
+    });
+    data.listed = listed;
+    data.visited = now;
+  }
+
+  // A story page: sentences that appeared in a version after the one last read here.
+  function markStory(data) {
+    var story = document.querySelector("article.story[data-story]");
+    if (!story) return;
+    var id = story.getAttribute("data-story");
+    var shown = parseInt(story.getAttribute("data-version"), 10) || 0;
+    var latest = parseInt(story.getAttribute("data-latest"), 10) || 0;
+    if (!shown || shown !== latest) return; // an older version: nothing is "new" in it
+    var read = data.read || {};
+    var seen = read[id];
+    if (seen && seen.version < latest) {
+      var count = 0;
+      story.querySelectorAll(".brief .s[data-since]").forEach(function (s) {
+        if ((parseInt(s.getAttribute("data-since"), 10) || 0) > seen.version) {
+          s.classList.add("is-new");
+          var label = document.createElement("span");
+          label.className = "new-label";
+          label.textContent = "New";
+          s.insertBefore(label, s.firstChild);
+          count += 1;
+        }
+      });
+      var brief = story.querySelector(".brief");
+      if (brief) {
+        var note = document.createElement("p");
+        note.className = "notice whats-new";
+        note.textContent = count
+          ? count + (count === 1 ? " sentence is" : " sentences are") + " new since you read version " + seen.version + "."
+          : "This brief was updated since you read version " + seen.version + "; no sentence is new.";
+        brief.insertBefore(note, brief.firstChild);
+      }
+    }
+    read[id] = { version: latest, at: new Date().toISOString() };
+    data.read = read;
+  }
+
+  // One open citation at a time; Escape closes it and returns focus to its number.
+  document.addEventListener("toggle", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("details.ev") || !el.open) return;
+    document.querySelectorAll("details.ev[open]").forEach(function (other) {
+      if (other !== el) other.open = false;
+    });
+  }, true);
+
+  // A tap outside an open citation closes it, as a popover would.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("details.ev")) return;
+    document.querySelectorAll("details.ev[open]").forEach(function (el) { el.open = false; });
   });
 
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") close(true);
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.ev[open]").forEach(function (el) {
+      el.open = false;
+      var summary = el.querySelector("summary");
+      if (summary) summary.focus();
+    });
   });
 
-  window.addEventListener("resize", function () { if (open) place(open.box, open.link); });
-
   document.addEventListener("DOMContentLoaded", function () {
-    // The popovers show the evidence, so the long list starts folded (it stays one click away).
+    // Citations show their evidence in place, so the long list starts folded.
     var list = document.getElementById("evidence");
     if (list && !window.location.hash) list.removeAttribute("open");
-    document.querySelectorAll("a.cite, a.cite-ref").forEach(function (link) {
-      link.setAttribute("aria-haspopup", "dialog");
-      link.setAttribute("aria-expanded", "false");
-    });
+    refreshAges();
+    var data = load();
+    markList(data);
+    markStory(data);
+    save(data);
   });
 })();
