@@ -233,4 +233,4 @@ def test_cli_backfill_on_a_tiny_input(tmp_path: Path) -> None:
     assert len(data["reports_new"]) == 2
     assert len(data["stories_new"]) == 1
     assert data["briefs"][0]["story_id"] == data["stories_new"][0]
-    assert data["problems"] == []
+    assert data["skipped"] == []

@@ -50,6 +50,7 @@ from newsweave.library import (
     _story_embedder,
     _why,
     brief_or_problem,
+    ingest_json,
 )
 from newsweave.records import Brief, LoadResult, Problem, Report
 from newsweave.store import Store
@@ -586,33 +587,12 @@ def backfill(
 
 def backfill_json(done: BackfillRun) -> dict[str, Any]:
     """A backfill's outcome as JSON-ready data (`newsweave backfill --format json`)."""
-    run = done.run
-
-    def problems(found: Sequence[Problem]) -> list[dict[str, str]]:
-        return [{"origin": p.origin, "reason": p.reason} for p in found]
-
     return {
         "schema": BACKFILL_SCHEMA,
         "scheduler": done.scheduler,
         "workers": done.workers,
         "segments": done.segments,
         "seconds": {name: round(secs, 3) for name, secs in done.seconds.items()},
-        "reports_new": list(run.reports_new),
-        "reports_existing": list(run.reports_existing),
         "near_duplicates": [list(group) for group in done.copies],
-        "stories_new": list(run.stories_new),
-        "stories_updated": list(run.stories_updated),
-        "briefs": [
-            {
-                "story_id": b.story_id,
-                "version": b.version,
-                "headline": b.headline,
-                "reports_added": list(b.reports_added),
-            }
-            for b in run.briefs
-        ],
-        "problems": problems(run.problems),
-        "cuts": problems(run.cuts),
-        "set_aside": problems(run.set_aside),
-        "failures": problems(run.failures),
+        **ingest_json(done.run),
     }

@@ -226,6 +226,20 @@ def brief(
         sys.exit(EXIT_SKIPPED)
 
 
+def _warn_and_exit(run: Any) -> None:
+    """Name on stderr what an ingest or backfill skipped, cut, set aside or could not brief."""
+    for problem in run.problems:
+        click.echo(f"skipped {problem.origin}: {problem.reason}", err=True)
+    for cut in run.cuts:
+        click.echo(f"changed {cut.origin}: {cut.reason}", err=True)
+    for aside in run.set_aside:
+        click.echo(f"report {aside.origin}: {aside.reason}", err=True)
+    for failure in run.failures:
+        click.echo(f"no brief for story {failure.origin}: {failure.reason}", err=True)
+    if run.problems or run.cuts or run.set_aside or run.failures:
+        sys.exit(EXIT_SKIPPED)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -248,6 +262,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], threshold: float | None,
     import json
 
     from newsweave.library import ingest as ingest_paths
+    from newsweave.library import ingest_json
     from newsweave.stories import StorySettings
 
     story_settings = StorySettings() if threshold is None else StorySettings(threshold=threshold)
@@ -256,30 +271,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], threshold: float | None,
     except NewsweaveError as error:
         _fail(error)
     if fmt == "json":
-
-        def problems(found: tuple[Any, ...]) -> list[dict[str, str]]:
-            return [{"origin": p.origin, "reason": p.reason} for p in found]
-
-        payload = {
-            "reports_new": list(run.reports_new),
-            "reports_existing": list(run.reports_existing),
-            "stories_new": list(run.stories_new),
-            "stories_updated": list(run.stories_updated),
-            "briefs": [
-                {
-                    "story_id": b.story_id,
-                    "version": b.version,
-                    "headline": b.headline,
-                    "reports_added": list(b.reports_added),
-                }
-                for b in run.briefs
-            ],
-            "skipped": problems(run.problems),
-            "changed": problems(run.cuts),
-            "set_aside": problems(run.set_aside),
-            "failures": problems(run.failures),
-        }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(ingest_json(run), indent=2, ensure_ascii=False))
     else:
         click.echo(
             f"reports: {len(run.reports_new)} new, {len(run.reports_existing)} already stored; "
@@ -288,16 +280,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], threshold: float | None,
         )
         for made in run.briefs:
             click.echo(f"  {made.story_id} v{made.version}: {made.headline}")
-    for problem in run.problems:
-        click.echo(f"skipped {problem.origin}: {problem.reason}", err=True)
-    for cut in run.cuts:
-        click.echo(f"changed {cut.origin}: {cut.reason}", err=True)
-    for aside in run.set_aside:
-        click.echo(f"report {aside.origin}: {aside.reason}", err=True)
-    for failure in run.failures:
-        click.echo(f"no brief for story {failure.origin}: {failure.reason}", err=True)
-    if run.problems or run.cuts or run.set_aside or run.failures:
-        sys.exit(EXIT_SKIPPED)
+    _warn_and_exit(run)
 
 
 @main.command()
@@ -363,16 +346,7 @@ def backfill(
         )
         stages = ", ".join(f"{name} {secs:.1f}s" for name, secs in done.seconds.items())
         click.echo(f"stages: {stages}")
-    for problem in run.problems:
-        click.echo(f"skipped {problem.origin}: {problem.reason}", err=True)
-    for cut in run.cuts:
-        click.echo(f"changed {cut.origin}: {cut.reason}", err=True)
-    for aside in run.set_aside:
-        click.echo(f"report {aside.origin}: {aside.reason}", err=True)
-    for failure in run.failures:
-        click.echo(f"no brief for story {failure.origin}: {failure.reason}", err=True)
-    if run.problems or run.cuts or run.set_aside or run.failures:
-        sys.exit(EXIT_SKIPPED)
+    _warn_and_exit(run)
 
 
 def _time(moment: datetime | None) -> str:

@@ -211,6 +211,33 @@ def brief_changes(
     }
 
 
+def ingest_json(run: IngestRun) -> dict[str, Any]:
+    """What an ingest did, as JSON-ready data (`newsweave ingest --format json`)."""
+
+    def problems(found: Sequence[Problem]) -> list[dict[str, str]]:
+        return [{"origin": p.origin, "reason": p.reason} for p in found]
+
+    return {
+        "reports_new": list(run.reports_new),
+        "reports_existing": list(run.reports_existing),
+        "stories_new": list(run.stories_new),
+        "stories_updated": list(run.stories_updated),
+        "briefs": [
+            {
+                "story_id": b.story_id,
+                "version": b.version,
+                "headline": b.headline,
+                "reports_added": list(b.reports_added),
+            }
+            for b in run.briefs
+        ],
+        "skipped": problems(run.problems),
+        "changed": problems(run.cuts),
+        "set_aside": problems(run.set_aside),
+        "failures": problems(run.failures),
+    }
+
+
 def ingest(
     paths: Sequence[Path | str],
     settings: Settings,
