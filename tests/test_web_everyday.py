@@ -455,7 +455,9 @@ def test_edition_formats(tmp_path: Path) -> None:
     md = render_edition_markdown(ed)
     assert md.index("## New bridge opens") < md.index("## Floods close valley road")
     assert "*Updated to version 2: 1 report added, 1 new sentence." in md
-    assert "- Radio: Road reopens" in md and "- The road reopened at noon." in md
+    assert "- Radio: Road reopens" in md and "- The road reopened at noon [1]." in md
+    # A new story's brief is all new and follows in full: its sentences are not listed twice.
+    assert md.count("New in the brief:") == 1 and md.count("A new bridge opened") == 1
     assert "### Sources" in md and "Festival" not in md
     data = json.loads(render_edition_json(ed))
     assert data["schema"] == "newsweave.edition/1"
@@ -472,7 +474,9 @@ def test_edition_formats(tmp_path: Path) -> None:
     ids = [el.get("id") for el in doc.iter() if el.get("id")]
     assert len(ids) == len(set(ids))  # two briefs on one page: ids prefixed per story
     grown = doc.cssselect(".edition-item")[1]
-    assert "The road reopened at noon." in grown.cssselect(".changed ul.added")[0].text_content()
+    assert (
+        "The road reopened at noon [1]." in grown.cssselect(".changed ul.added")[0].text_content()
+    )
     assert "Radio: Road reopens" in grown.cssselect(".changed")[0].text_content()
     assert not doc.cssselect("script") and "<style>" in html
 
@@ -518,7 +522,7 @@ def test_edition_feeds(tmp_path: Path) -> None:
     assert [e.title for e in atom.entries] == ["New bridge opens", "Floods close valley road"]
     grown = atom.entries[1]
     assert grown.id.startswith("tag:news.example.org,") and grown.id.endswith("/v2/edition")
-    assert "The road reopened at noon." in grown.content[0].value
+    assert "The road reopened at noon [1]." in grown.content[0].value
     assert "Updated to version 2" in grown.summary
     valid_json_feed(data)
     assert [i["title"] for i in data["items"]] == [

@@ -59,6 +59,19 @@ class EditionItem:
     sentences_added: tuple[str, ...]  # sentences of the current brief new in the period
     reports_added: tuple[AddedReport, ...]  # reports it gained in the period, oldest first
 
+    def new_lines(self) -> list[str]:
+        """The added sentences with their citation markers, for "New in the brief".
+
+        Empty for a new story: all of its brief is new and follows, so listing it would say
+        every sentence twice.
+        """
+        if self.new_story:
+            return []
+        from newsweave.render import cited_text
+
+        added = set(self.sentences_added)
+        return [cited_text(s) for s in self.brief.sentences if s.text in added]
+
 
 @dataclass(frozen=True)
 class Edition:
@@ -275,10 +288,11 @@ def render_edition_markdown(ed: Edition) -> str:
             for r in item.reports_added:
                 out.append(f"- {escape_markdown(r.outlet)}: {escape_markdown(r.title)}")
             out.append("")
-        if item.sentences_added:
+        lines = item.new_lines()
+        if lines:
             out.append("New in the brief:")
             out.append("")
-            out += [f"- {escape_markdown(s)}" for s in item.sentences_added]
+            out += [f"- {escape_markdown(s)}" for s in lines]
             out.append("")
         for line in render_markdown(item.brief).splitlines():
             # The brief's own headings go two levels down, under the story's.

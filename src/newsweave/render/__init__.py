@@ -34,6 +34,22 @@ def citation_marker(citations: Iterable[int]) -> str:
     return "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else ""
 
 
+def cited_text(s: BriefSentence, text: str | None = None) -> str:
+    """The sentence (or text, its escaped form) with its marker inside: "It rained [1, 2]."
+
+    A conflict sentence carries a marker after each side already, so it gets no extra
+    marker unless its text has none at all.
+    """
+    text = s.text if text is None else text
+    if set_apart(s) and has_inline_citations(s.text):
+        return text
+    marker = citation_marker(s.citations)
+    if not marker:
+        return text
+    body, end = split_end(text)
+    return f"{body} {marker}{end}"
+
+
 # A sentence's closing stop, after any closing quotation mark: the marker goes before it.
 # A sentence ending on an abbreviation ("4:30 p.m.", "the U.S.", "Jr."): its point is not a stop.
 _ABBREVIATION = re.compile(
@@ -149,6 +165,7 @@ __all__ = [
     "RENDERERS",
     "citation_marker",
     "citation_numbers",
+    "cited_text",
     "format_date",
     "format_timestamp",
     "has_inline_citations",

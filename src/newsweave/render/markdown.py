@@ -7,12 +7,10 @@ import re
 from newsweave.records import Brief, BriefSentence, Source
 from newsweave.render import (
     CITATION_GROUP,
-    citation_marker,
+    cited_text,
     format_date,
-    has_inline_citations,
     paragraphs,
     set_apart,
-    split_end,
 )
 
 _WHITESPACE = re.compile(r"\s+")
@@ -62,14 +60,7 @@ def sentence_markdown(s: BriefSentence) -> str:
     Dushanbe [3]."), so it gets no extra marker unless its text has none at all. Which
     sources republish one wire text is said in the source list, not in the prose.
     """
-    text = escape_markdown(s.text)
-    if set_apart(s) and has_inline_citations(s.text):
-        return text
-    marker = citation_marker(s.citations)
-    if not marker:
-        return text
-    body, end = split_end(text)
-    return f"{body} {marker}{end}"
+    return cited_text(s, escape_markdown(s.text))
 
 
 def paragraph_markdown(sentences: tuple[BriefSentence, ...]) -> str:
