@@ -21,7 +21,6 @@ from newsweave.database import (
 )
 from newsweave.errors import StoreError
 from newsweave.ids import content_hash
-from newsweave.queue import m007_jobs
 from newsweave.records import Brief, Report
 from newsweave.text.fold import fold, same_news
 
@@ -299,6 +298,35 @@ def m006_written(conn: Database) -> None:
 def _report_search_text(title: str, outlet: str, text: str) -> str:
     """What a report is found by, folded (case and accents removed)."""
     return fold(f"{title}\n{outlet}\n{text}")
+
+
+def m007_jobs(conn: Database) -> None:
+    """Create the jobs table shared by the workers (docs/scale.md, "Workers")."""
+    # Times are UTC text of one fixed width (queue._stamp), so they compare as text in SQL
+    # on either database.
+    conn.execute(
+        f"""
+        CREATE TABLE jobs (
+            id {_identity(conn)},
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'running', 'done', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT NOT NULL,
+            claimed_by TEXT,
+            lease_until TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            done_at TEXT
+        )
+        """
+    )
+    # The same work is queued once: enqueueing it again while it waits changes nothing.
+    conn.execute("CREATE UNIQUE INDEX jobs_queued_once ON jobs(kind, key) WHERE state = 'queued'")
+    conn.execute("CREATE INDEX jobs_ready ON jobs(state, priority, not_before)")
+    conn.execute("CREATE INDEX jobs_kind_key ON jobs(kind, key, state)")
 
 
 def m008_search(conn: Database) -> None:
