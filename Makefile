@@ -13,8 +13,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+# The benchmarks are their own package (benchmarks/, newsweave-bench): the suite tests them too.
+$(VENV)/.installed-test: pyproject.toml benchmarks/pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,eval,web,cluster,postgres]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ./benchmarks
 	touch $@
 
 $(VENV)/.installed-web: pyproject.toml $(VENV)/.installed
@@ -55,8 +57,8 @@ demo: install
 	$(BIN)/newsweave demo
 
 lint: install-test
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
 
 test: install-test lint browser postgresql
 	$(BIN)/python -m pytest

@@ -61,8 +61,8 @@ def _outlets(data: Path) -> list[str]:
 
 def _stories(data: Path) -> list[list[tuple[str, str]]]:
     """Real stories, each a list of (title, text) articles about one event."""
-    from newsweave.evaluate_stories import load_allsides, load_ecbplus
-    from newsweave.sources.datasets import cluster_reports, read_multinews
+    from newsweave_bench.datasets import cluster_reports, read_multinews
+    from newsweave_bench.stories import load_allsides, load_ecbplus
 
     grouped: dict[str, list[tuple[str, str]]] = {}
     for item in [*load_ecbplus(data / "ecbplus-dev"), *load_allsides(data / "allsides-neus-dev")]:
@@ -130,7 +130,7 @@ def build_archive(data: Path, n: int, folder: Path, per_day: int) -> int:
 def run_single(archive: Path, home: Path) -> dict[str, object]:
     """`newsweave ingest` as a user gets it: library.ingest in this process."""
     from newsweave.config import load_settings
-    from newsweave.library import ingest
+    from newsweave.pipeline.library import ingest
 
     settings = load_settings({"NEWSWEAVE_HOME": str(home)})
     started = time.perf_counter()
@@ -148,8 +148,8 @@ def run_single(archive: Path, home: Path) -> dict[str, object]:
 
 def run_backfill(archive: Path, home: Path, workers: int) -> dict[str, object]:
     """backfill on a local cluster of `workers` processes (the cluster's start included)."""
-    from newsweave.backfill import backfill, cluster_client
     from newsweave.config import load_settings
+    from newsweave.pipeline.backfill import backfill, cluster_client
 
     settings = load_settings({"NEWSWEAVE_HOME": str(home)})
     started = time.perf_counter()
@@ -185,7 +185,7 @@ def _child(kind: str, archive: Path, home: Path, workers: int) -> dict[str, obje
 
 def _assignments(home: Path) -> tuple[dict[str, str], dict[str, str]]:
     """Report id -> story id, and story id -> its latest brief's JSON."""
-    from newsweave.store import Store
+    from newsweave.storage.store import Store
 
     story_of: dict[str, str] = {}
     briefs: dict[str, str] = {}
@@ -200,7 +200,7 @@ def _assignments(home: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 def agreement(single: Path, cluster: Path) -> dict[str, float]:
     """B-cubed of the backfill's stories against the ingest's; share of identical briefs."""
-    from newsweave.evaluate_stories import score_clustering
+    from newsweave_bench.stories import score_clustering
 
     one, one_briefs = _assignments(single)
     two, two_briefs = _assignments(cluster)

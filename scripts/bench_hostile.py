@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO_ROOT))  # tests/ holds the measuring helper and the 
 from tests import textgen  # noqa: E402
 from tests.hostile import Cost, run_cli, run_script  # noqa: E402
 
-from newsweave.neighbours import EXACT_ROWS  # noqa: E402
+from newsweave.text.neighbours import EXACT_ROWS  # noqa: E402
 
 REPEATS = (500, 1_000, 2_000, 4_000, 8_000)
 MEGABYTES = (1, 4, 16)
@@ -112,7 +112,7 @@ def _align_child(n: int) -> None:
     import random
     import time
 
-    from newsweave.claims import align
+    from newsweave.brief.claims import align
     from newsweave.records import Sentence
     from newsweave.text.embed import make_embedder
 

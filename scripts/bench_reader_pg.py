@@ -69,10 +69,10 @@ def _julian(moment: datetime) -> float:
 def make_templates(count: int) -> tuple[list[dict], list[str]]:
     """Real briefs of Multi-News clusters, with their reports, and a pool of article texts."""
     from newsweave.config import Settings
-    from newsweave.pipeline import make_brief
+    from newsweave.pipeline.briefing import make_brief
     from newsweave.render.jsonout import render_json
-    from newsweave.sources.datasets import cluster_reports, read_multinews
     from newsweave.text.embed import make_embedder
+    from newsweave_bench.datasets import cluster_reports, read_multinews
 
     settings = Settings(home=Path("/nonexistent"))
     embedder = make_embedder(settings.embedder, settings.limits.embed_chars)
@@ -99,7 +99,7 @@ def build(url: str, stories: int, per_story: int, template_count: int) -> None:
     """Migrate the database and COPY the library into it."""
     import psycopg
 
-    from newsweave.store import Store
+    from newsweave.storage.store import Store
 
     with Store.open(url):
         pass  # migrations

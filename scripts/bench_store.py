@@ -67,8 +67,8 @@ def timed(results: dict[str, float], key: str) -> Iterator[None]:
 def build(target: str, clusters: list[Any], copies: int) -> dict[str, float]:
     """Store every cluster `copies` times as stories with a brief each; time writes and reads."""
     from newsweave.records import Brief, BriefSentence, Source
-    from newsweave.sources.datasets import cluster_reports
-    from newsweave.store import Store
+    from newsweave.storage.store import Store
+    from newsweave_bench.datasets import cluster_reports
 
     seconds: dict[str, float] = {}
     with Store.open(target) as store:
@@ -123,9 +123,9 @@ def build(target: str, clusters: list[Any], copies: int) -> dict[str, float]:
 
 def main() -> None:
     """Run the comparison and print its figures."""
-    from newsweave.sources.datasets import read_multinews
-    from newsweave.store import Store
-    from newsweave.transfer import export_library, import_library
+    from newsweave.storage.store import Store
+    from newsweave.storage.transfer import export_library, import_library
+    from newsweave_bench.datasets import read_multinews
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=4, help="times each cluster is stored")

@@ -191,7 +191,7 @@ class Result:
 def run(pg: PgServer, replay: Replay, workers: int, window: float, every: str) -> Result:
     """One run on a fresh database until every article is in a brief (or the deadline)."""
     from newsweave.config import load_settings
-    from newsweave.fetch.run import add_sources
+    from newsweave.ingest.fetch import add_sources
 
     url = pg.create_database()
     home = tempfile.mkdtemp(prefix="bench-workers-")

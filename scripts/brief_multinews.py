@@ -2,7 +2,8 @@
 
 Each Multi-News cluster (2-9 real articles about one event) is turned into ``Report`` records
 (outlet ``Article N``, title = the first words of the article's first line, no URL, no date)
-and briefed with ``newsweave.pipeline.make_brief``: one embedder for the whole run, settings
+and briefed with ``newsweave.pipeline.briefing.make_brief``: one embedder for the whole
+run, settings
 from the environment with a throw-away home directory, and no database. Every exception is
 caught per cluster and counted as a failure.
 
@@ -45,11 +46,11 @@ if str(REPO_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from newsweave.config import Settings, load_settings  # noqa: E402
-from newsweave.pipeline import make_brief  # noqa: E402
+from newsweave.pipeline.briefing import make_brief  # noqa: E402
 from newsweave.records import Brief, BriefSentence  # noqa: E402
 from newsweave.render import CITATION_GROUP, render  # noqa: E402
-from newsweave.sources.datasets import Cluster, cluster_reports, read_multinews  # noqa: E402
 from newsweave.text.embed import Embedder, make_embedder  # noqa: E402
+from newsweave_bench.datasets import Cluster, cluster_reports, read_multinews  # noqa: E402
 
 
 @dataclass

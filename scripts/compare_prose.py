@@ -28,9 +28,9 @@ import itertools, json, sys, tempfile
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from newsweave.config import load_settings
-from newsweave.pipeline import make_brief
+from newsweave.pipeline.briefing import make_brief
 from newsweave.render.jsonout import render_json
-from newsweave.sources.datasets import cluster_reports, read_allsides, read_multinews
+from newsweave_bench.datasets import cluster_reports, read_allsides, read_multinews
 from newsweave.text.embed import make_embedder
 data, limit = Path(sys.argv[2]), int(sys.argv[3])
 sets = {
@@ -57,15 +57,15 @@ with tempfile.TemporaryDirectory() as home:
 def check(lines: list[str]) -> str:
     """The prose table for dumped briefs."""
     sys.path.insert(0, str(REPO / "src"))
-    from newsweave.evaluate import rouge
-    from newsweave.evaluate_prose import (
+    from newsweave.render.jsonout import brief_from_dict
+    from newsweave_bench.prose import (
         ProseCounts,
         check_brief,
         first_sentence,
         format_counts,
         plain,
     )
-    from newsweave.render.jsonout import brief_from_dict
+    from newsweave_bench.rouge import rouge
 
     results: dict[str, ProseCounts] = {}
     for line in lines:

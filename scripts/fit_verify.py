@@ -1,8 +1,8 @@
-"""Fit the verifier's model on all dev data and write src/newsweave/verify_model.json.
+"""Fit the verifier's model on all dev data and write src/newsweave/verification/verify_model.json.
 
 The contradiction model (trees and threshold) is fitted on every FNC-1 dev pair, then the
 support thresholds on every SummEdits dev item, by the same functions `newsweave eval-verify`
-uses on its training folds (newsweave.evaluate_verify.fit_all). What this writes is what
+uses on its training folds (newsweave_bench.verify.fit_all). What this writes is what
 briefs, `newsweave verify` and the benchmark's in-sample line use; the benchmark's held-out
 figures come from models it fits on the other folds.
 
@@ -22,10 +22,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from newsweave import evaluate_verify as ev  # noqa: E402
+from newsweave_bench import verify as ev  # noqa: E402
 
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
-DEFAULT_OUT = REPO_ROOT / "src" / "newsweave" / "verify_model.json"
+DEFAULT_OUT = REPO_ROOT / "src" / "newsweave" / "verification" / "verify_model.json"
 
 
 def main() -> None:

@@ -60,8 +60,8 @@ def build_demo_home(home: Path) -> None:
     from importlib.resources import files
 
     from newsweave.config import Settings
-    from newsweave.library import ingest
-    from newsweave.stories import StorySettings
+    from newsweave.pipeline.library import ingest
+    from newsweave.stories.clustering import StorySettings
 
     demo = Path(str(files("newsweave") / "demo"))
     run = ingest([demo], Settings(home=home), StorySettings(threshold=DEMO_THRESHOLD))

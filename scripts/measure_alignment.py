@@ -48,8 +48,8 @@ BOOTSTRAP_ROUNDS = 200
 if str(REPO_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from newsweave.sources.datasets import detokenise  # noqa: E402
 from newsweave.text.embed import LexicalEmbedder, WordLlamaEmbedder  # noqa: E402
+from newsweave_bench.datasets import detokenise  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from newsweave.fetch.http import FetchSettings
-from newsweave.sources.datasets import read_multinews
+from newsweave.ingest.http import FetchSettings
 from newsweave.text.sentences import split_sentences
+from newsweave_bench.datasets import read_multinews
 
 
 def _words(text: str) -> int:

@@ -21,12 +21,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from newsweave.config import load_settings
-from newsweave.evaluate_stories import load_ecbplus
-from newsweave.pipeline import make_brief
+from newsweave.ingest.files import load_paths
+from newsweave.pipeline.briefing import make_brief
 from newsweave.records import Report
-from newsweave.sources.files import load_paths
 from newsweave.text.embed import make_embedder
 from newsweave.text.sentences import split_sentences
+from newsweave_bench.stories import load_ecbplus
 
 ROOT = Path(__file__).resolve().parents[1]
 ECBPLUS = ROOT.parent / "shared" / "data" / "ecbplus-dev"

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from newsweave.config import Settings, load_settings
+from newsweave.ingest.files import load_paths
 from newsweave.records import Report
-from newsweave.sources.files import load_paths
 from newsweave.text.embed import Embedder, make_embedder
 
 if TYPE_CHECKING:

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsweave.backfill import BackfillRun, backfill, cluster_client, segments
 from newsweave.cli import main
 from newsweave.config import Settings, load_settings
 from newsweave.errors import ConfigError
-from newsweave.library import ingest
+from newsweave.pipeline.backfill import BackfillRun, backfill, cluster_client, segments
+from newsweave.pipeline.library import ingest
 from newsweave.records import Report
-from newsweave.store import Store
-from newsweave.stories import StorySettings
+from newsweave.storage.store import Store
+from newsweave.stories.clustering import StorySettings
 
 from .conftest import DEMO_DIR
 

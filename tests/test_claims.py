@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from newsweave.claims import analyse, find_copies
+from newsweave.brief.claims import analyse, find_copies
 from newsweave.ids import report_id
 from newsweave.records import Report
 from newsweave.text.embed import Embedder

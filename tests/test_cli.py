@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from newsweave.cli import EXIT_SKIPPED, main
 from newsweave.config import Settings
-from newsweave.pipeline import brief_paths
-from newsweave.store import Store
+from newsweave.pipeline.briefing import brief_paths
+from newsweave.storage.store import Store
 
 from .conftest import DEMO_DIR
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from newsweave.compose import (
+from newsweave.brief.compose import (
     _derived_title,
     _headline_of,
     _interprets,
@@ -92,7 +92,7 @@ def test_a_lede_says_whom_its_pronoun_means() -> None:
 def test_a_leaning_sentence_follows_the_sentence_it_leans_on(
     settings: Settings, embedder: Embedder
 ) -> None:
-    from newsweave.pipeline import make_brief
+    from newsweave.pipeline.briefing import make_brief
     from newsweave.text.sentences import is_dangling as leans
 
     texts = [

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newsweave.config import Settings
-from newsweave.pipeline import make_brief
+from newsweave.pipeline.briefing import make_brief
 from newsweave.records import Brief, Conflict, Report
 from newsweave.render import render
 from newsweave.text.embed import Embedder

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from newsweave.dedupe import CopyIndex
 from newsweave.records import Report
+from newsweave.stories.dedupe import CopyIndex
 
 WIRE = (
     "The interior ministers of Pakistan and Iran met in Bishkek this week to discuss security "

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from newsweave.config import Settings
-from newsweave.evaluate import dataset_clusters, evaluate, newsweave_system
 from newsweave.text.embed import Embedder
+from newsweave_bench.rouge import dataset_clusters, evaluate, newsweave_system
 
 from .conftest import SHARED_DATA
 

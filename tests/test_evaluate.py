@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
-from newsweave import evaluate as ev
 from newsweave.cli import main
 from newsweave.config import Settings
 from newsweave.errors import InputError
-from newsweave.sources.datasets import (
+from newsweave.text.embed import Embedder
+from newsweave_bench import rouge as ev
+from newsweave_bench.datasets import (
     Cluster,
     cluster_reports,
     parse_allsides_source,
@@ -20,7 +22,6 @@ from newsweave.sources.datasets import (
     read_allsides,
     read_jsonl_clusters,
 )
-from newsweave.text.embed import Embedder
 
 from .conftest import SHARED_DATA
 
@@ -280,7 +281,10 @@ def test_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_cli_default_systems_are_every_system() -> None:
-    option = next(p for p in main.commands["eval"].params if p.name == "systems")
+    # `eval` comes from the benchmarks package through the newsweave.commands entry points.
+    command = main.get_command(click.Context(main), "eval")
+    assert command is not None
+    option = next(p for p in command.params if p.name == "systems")
     assert tuple(option.default.split(",")) == ev.SYSTEM_NAMES
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsweave import evaluate_conflicts as ec
 from newsweave.cli import main
 from newsweave.errors import InputError
 from newsweave.records import Conflict, ConflictValue, Report
+from newsweave_bench import conflicts as ec
 
 # Matching values
 

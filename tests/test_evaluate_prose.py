@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from newsweave.evaluate_prose import ProseCounts, check_brief, format_counts, plain
 from newsweave.records import Brief, BriefSentence, Source
+from newsweave_bench.prose import ProseCounts, check_brief, format_counts, plain
 
 NOW = datetime(2026, 6, 5, tzinfo=UTC)
 

@@ -10,11 +10,11 @@ import pytest
 
 from newsweave.config import Settings
 from newsweave.errors import FetchError
-from newsweave.fetch.feeds import html_text, parse_feed, read_opml
-from newsweave.fetch.guard import Guard
-from newsweave.fetch.http import FetchSettings
-from newsweave.fetch.run import add_sources, fetch
-from newsweave.store import Store
+from newsweave.ingest.feeds import html_text, parse_feed, read_opml
+from newsweave.ingest.fetch import add_sources, fetch
+from newsweave.ingest.guard import Guard
+from newsweave.ingest.http import FetchSettings
+from newsweave.storage.store import Store
 from tests.feedserver import FeedServer, Route, article, rss
 
 FERRY = [

@@ -20,9 +20,9 @@ from click.testing import CliRunner, Result
 
 from newsweave.cli import main
 from newsweave.config import Settings
-from newsweave.fetch.feeds import read_opml
-from newsweave.fetch.run import add_sources, fetch
-from newsweave.store import Store
+from newsweave.ingest.feeds import read_opml
+from newsweave.ingest.fetch import add_sources, fetch
+from newsweave.storage.store import Store
 from tests.feedserver import FeedServer, Route, article, rss
 from tests.test_fetch import FERRY, LIBRARY
 

@@ -11,8 +11,8 @@ import pytest
 
 from newsweave.errors import InputError
 from newsweave.ids import report_id
+from newsweave.ingest.files import load_paths, parse_published, read_file
 from newsweave.records import Problem
-from newsweave.sources.files import load_paths, parse_published, read_file
 
 BODY = "The Old Town bridge closed on Thursday after flood water rose, officials said."
 

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsweave.errors import FetchError, InputError
-from newsweave.fetch.feeds import Feed, parse_feed
+from newsweave.ingest.feeds import Feed, parse_feed
+from newsweave.ingest.files import load_paths, read_file
 from newsweave.records import Report
-from newsweave.sources.files import load_paths, read_file
 
 FUZZ = settings(
     max_examples=200,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsweave.errors import FetchError
-from newsweave.fetch.guard import Guard, why_refused
+from newsweave.ingest.guard import Guard, why_refused
 
 # address -> words the reason must hold
 REFUSED = {

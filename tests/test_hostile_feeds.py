@@ -19,12 +19,12 @@ import pytest
 
 from newsweave.config import Limits, Settings
 from newsweave.errors import ComposeError, FetchError
-from newsweave.fetch import feeds
-from newsweave.fetch.feeds import parse_feed
-from newsweave.fetch.http import FetchSettings
-from newsweave.fetch.isolate import ParsePool
-from newsweave.fetch.run import add_sources, fetch
-from newsweave.store import Store
+from newsweave.ingest import feeds
+from newsweave.ingest.feeds import parse_feed
+from newsweave.ingest.fetch import add_sources, fetch
+from newsweave.ingest.http import FetchSettings
+from newsweave.ingest.isolate import ParsePool
+from newsweave.storage.store import Store
 from tests.feedserver import FeedServer, Route, article, rss
 from tests.hostile import run_cli
 from tests.test_fetch import FERRY, LIBRARY
@@ -264,7 +264,7 @@ def test_a_worker_past_its_memory_ceiling_fails_by_name_and_is_replaced() -> Non
 def test_a_worker_reply_cannot_build_arbitrary_objects() -> None:
     import pickle
 
-    from newsweave.fetch.isolate import _reply
+    from newsweave.ingest.isolate import _reply
 
     assert _reply(pickle.dumps(("ok", 7))) == ("ok", 7)
     kind, detail = _reply(pickle.dumps(("ok", os.system)))
@@ -444,8 +444,8 @@ def test_fetch_and_sources_say_why_a_story_was_not_briefed(
 ) -> None:
     from click.testing import CliRunner
 
-    from newsweave import library
     from newsweave.cli import main
+    from newsweave.pipeline.briefing import library
 
     def no_brief(*args: object, **kwargs: object) -> None:
         raise ComposeError("no sentence of these reports is supported by its own report")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from newsweave.config import Settings
+from newsweave.ingest.files import load_paths
 from newsweave.records import Problem
-from newsweave.sources.files import load_paths
-from newsweave.store import Store
+from newsweave.storage.store import Store
 from tests.hostile import run_cli
 
 STORIES = [

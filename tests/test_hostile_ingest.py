@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 
 from newsweave.config import Limits, Settings
-from newsweave.library import ingest, stories_json, update_stories
-from newsweave.pipeline import choose_reports
+from newsweave.ingest.files import cut_utf8, limit_report, load_paths
+from newsweave.pipeline.briefing import choose_reports
+from newsweave.pipeline.library import ingest, stories_json, update_stories
 from newsweave.records import Report
-from newsweave.sources.files import cut_utf8, limit_report, load_paths
-from newsweave.store import MAX_FILING_ATTEMPTS, Store
+from newsweave.storage.store import MAX_FILING_ATTEMPTS, Store
 from newsweave.text.embed import Embedder, batches, make_embedder
 from tests.feedserver import FeedServer, Route, rss
 from tests.hostile import SECONDS, run_cli

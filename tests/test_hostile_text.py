@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsweave.claims import WordIndex, align, read_story
+from newsweave.brief.claims import WordIndex, align, read_story
 from newsweave.config import Limits
 from newsweave.ids import report_id
-from newsweave.neighbours import close_pairs
 from newsweave.records import Report, Sentence
+from newsweave.text.neighbours import close_pairs
 from newsweave.text.sentences import SentenceReader, split_sentences
 from newsweave.text.words import content_words
 from tests import textgen

@@ -20,20 +20,20 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from newsweave.brief.writers import MemoryCache
+from newsweave.brief.writers.check import supports
+from newsweave.brief.writers.client import chat_url, retry_after
+from newsweave.brief.writers.grounding import PROMPT_VERSION, parse_answer
 from newsweave.cli import main
 from newsweave.config import Settings, load_settings
 from newsweave.errors import ConfigError
-from newsweave.pipeline import brief_paths, make_brief
+from newsweave.pipeline.briefing import brief_paths, make_brief
 from newsweave.records import Brief, Report
 from newsweave.render import render
 from newsweave.render.jsonout import brief_from_dict, brief_to_dict, render_json
-from newsweave.store import Store
+from newsweave.storage.store import Store
 from newsweave.text.embed import Embedder
-from newsweave.verify_story import brief_verifier
-from newsweave.writers import MemoryCache
-from newsweave.writers.check import supports
-from newsweave.writers.client import chat_url, retry_after
-from newsweave.writers.grounding import PROMPT_VERSION, parse_answer
+from newsweave.verification.story import brief_verifier
 
 from .conftest import DEMO_DIR
 from .llmserver import Reply, ScriptedLLM, chat, claim_with, grounded_claims, sentences
@@ -524,8 +524,8 @@ def test_eval_writer_scores_both_writers(
     demo_reports: tuple[Report, ...], settings: Settings, embedder: Embedder
 ) -> None:
     pytest.importorskip("rouge_score")
-    from newsweave import evaluate_writer as ew
-    from newsweave.sources.datasets import Cluster
+    from newsweave_bench import writer as ew
+    from newsweave_bench.datasets import Cluster
 
     def echo(request: dict[str, Any]) -> Reply:
         claims = grounded_claims(request)
@@ -557,7 +557,7 @@ def test_reader_shows_who_wrote_each_sentence(
     pytest.importorskip("fastapi")
     import lxml.html
 
-    from newsweave.store import StoryRow
+    from newsweave.storage.store import StoryRow
     from newsweave.web import views
     from newsweave.web.reader import Reader
 

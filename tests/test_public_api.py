@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import newsweave
 from newsweave.cli import main
 from newsweave.errors import ConfigError, InputError, NewsweaveError
-from newsweave.sources.files import load_paths
+from newsweave.ingest.files import load_paths
 
 from .conftest import DEMO_DIR
 
@@ -38,7 +38,7 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 def test_importing_newsweave_loads_nothing_heavy() -> None:
     code = (
         "import sys, newsweave\n"
-        "heavy = [m for m in ('numpy', 'click', 'newsweave.pipeline', 'newsweave.config',"
+        "heavy = [m for m in ('numpy', 'click', 'newsweave.pipeline.briefing', 'newsweave.config',"
         " 'newsweave.records', 'wordllama', 'httpx') if m in sys.modules]\n"
         "print(heavy, sorted(newsweave.__all__))"
     )

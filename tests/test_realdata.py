@@ -8,9 +8,9 @@ import re
 import pytest
 
 from newsweave.config import Settings
-from newsweave.pipeline import make_brief
-from newsweave.sources.datasets import cluster_reports, read_multinews
+from newsweave.pipeline.briefing import make_brief
 from newsweave.text.embed import Embedder
+from newsweave_bench.datasets import cluster_reports, read_multinews
 
 from .conftest import SHARED_DATA
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from newsweave import store as store_module
-from newsweave.database import POSTGRESQL, Database, connect, parse_target
 from newsweave.errors import StoreError
 from newsweave.ids import report_id
 from newsweave.records import Brief, BriefSentence, Report, Source
-from newsweave.store import MIGRATIONS, AddResult, Store
+from newsweave.storage import store as store_module
+from newsweave.storage.database import POSTGRESQL, Database, connect, parse_target
+from newsweave.storage.store import MIGRATIONS, AddResult, Store
 
 KATHMANDU = timezone(timedelta(hours=5, minutes=45))
 NEW_YORK_WINTER = timezone(timedelta(hours=-5))

@@ -20,7 +20,9 @@ from click.testing import CliRunner
 
 from newsweave.cli import main
 from newsweave.config import Settings, load_settings
-from newsweave.database import (
+from newsweave.errors import ConfigError, StoreError
+from newsweave.render.jsonout import render_json
+from newsweave.storage.database import (
     POSTGRESQL,
     SQLITE,
     Row,
@@ -28,11 +30,9 @@ from newsweave.database import (
     parse_target,
     to_psycopg,
 )
-from newsweave.errors import ConfigError, StoreError
-from newsweave.render.jsonout import render_json
-from newsweave.store import MIGRATIONS, Store
+from newsweave.storage.store import MIGRATIONS, Store
+from newsweave.storage.transfer import export_library, import_library, unexported_tables
 from newsweave.text.embed import Embedder, make_embedder
-from newsweave.transfer import export_library, import_library, unexported_tables
 
 from .conftest import DEMO_DIR
 from .test_store import KATHMANDU, make_brief, make_report, raw, table_rows

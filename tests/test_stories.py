@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from newsweave.evaluate_stories import replay_stream, score_clustering
 from newsweave.records import Report
-from newsweave.stories import StoryIndex, StorySettings, lead_text, names
+from newsweave.stories.clustering import StoryIndex, StorySettings, lead_text, names
 from newsweave.text.embed import Embedder, make_embedder
+from newsweave_bench.stories import replay_stream, score_clustering
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

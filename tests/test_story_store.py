@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from newsweave import store as store_module
 from newsweave.cli import EXIT_SKIPPED, main
 from newsweave.config import Settings
 from newsweave.errors import StoreError
-from newsweave.library import IngestRun, ingest, stories_json, story_brief
+from newsweave.pipeline.library import IngestRun, ingest, stories_json, story_brief
 from newsweave.records import Report
 from newsweave.render.jsonout import render_json
-from newsweave.store import MIGRATIONS, Store
-from newsweave.stories import StorySettings
+from newsweave.storage import store as store_module
+from newsweave.storage.store import MIGRATIONS, Store
+from newsweave.stories.clustering import StorySettings
 from newsweave.text.embed import Embedder, make_embedder
 
 from .conftest import DEMO_DIR
@@ -301,7 +301,7 @@ def test_unrelated_reports_start_their_own_stories(
 def test_reports_stored_by_brief_are_filed_by_ingest(
     settings: Settings, embedder: Embedder, story_embedder: Embedder
 ) -> None:
-    from newsweave.pipeline import brief_paths
+    from newsweave.pipeline.briefing import brief_paths
 
     brief_paths([DEMO_DIR], settings, embedder=embedder)
     run = run_ingest([DEMO_DIR], settings, embedder, story_embedder)
@@ -355,7 +355,7 @@ def test_cli_ingest_stories_and_brief_story(halves: tuple[Path, Path], tmp_path:
     listed = cli("stories", "--format", "json")
     assert listed.exit_code == 0, listed.output
     data = json.loads(listed.stdout)
-    assert data["schema"] == "newsweave.stories/1"
+    assert data["schema"] == "newsweave.stories.clustering/1"
     (story,) = data["stories"]
     assert story["id"] == DEMO_STORY and story["report_count"] == 5
     assert story["latest_version"] == 2 and story["conflicts"] is True

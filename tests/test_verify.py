@@ -11,15 +11,15 @@ from click.testing import CliRunner
 
 from newsweave.cli import EXIT_SKIPPED, main
 from newsweave.config import Settings
-from newsweave.pipeline import make_brief
+from newsweave.ingest.files import load_paths
+from newsweave.pipeline.briefing import make_brief
 from newsweave.records import Brief, BriefSentence, Report
 from newsweave.render import render
 from newsweave.render.jsonout import brief_from_dict, brief_to_dict
-from newsweave.sources.files import load_paths
 from newsweave.text.embed import Embedder
 from newsweave.text.statements import analyse_text, quantities, stem
-from newsweave.verify import CHECKS, VALUE_CHECKS, Verifier, verify_batch
-from newsweave.verify_story import denial
+from newsweave.verification.citations import CHECKS, VALUE_CHECKS, Verifier, verify_batch
+from newsweave.verification.story import denial
 
 from .conftest import SHARED_DATA
 
@@ -29,7 +29,7 @@ PKT = timezone(timedelta(hours=5))
 @pytest.fixture(scope="module")
 def v(embedder: Embedder) -> Verifier:
     """The verifier as briefs use it: the WordLlama half of the default embedder."""
-    from newsweave.verify_story import brief_verifier
+    from newsweave.verification.story import brief_verifier
 
     return brief_verifier(embedder)
 
@@ -580,7 +580,7 @@ SUMMEDITS = SHARED_DATA / "summedits-dev"
 
 @pytest.mark.skipif(not SUMMEDITS.is_dir(), reason=f"SummEdits dev data not found at {SUMMEDITS}")
 def test_summedits_held_out_balanced_accuracy_beats_the_goal_and_the_peers(v: Verifier) -> None:
-    from newsweave.evaluate_verify import read_summedits, run_summedits
+    from newsweave_bench.verify import read_summedits, run_summedits
 
     result = run_summedits(read_summedits(SUMMEDITS), v)
     rows = {r.system: r for r in result.rows}
@@ -594,7 +594,7 @@ def test_the_benchmark_scores_what_verify_batch_returns(
     v: Verifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every held-out verdict of eval-verify comes from verify_batch, the CLI's function."""
-    from newsweave import evaluate_verify as ev
+    from newsweave_bench import verify as ev
 
     seen: list[str] = []
     real = ev.verify_batch
@@ -631,7 +631,7 @@ FNC1 = SHARED_DATA / "fnc1-dev"
 
 @pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 dev data not found at {FNC1}")
 def test_fnc1_is_scored_from_verdicts_with_models_fitted_on_other_folds(v: Verifier) -> None:
-    from newsweave.evaluate_verify import read_fnc1, run_fnc1
+    from newsweave_bench.verify import read_fnc1, run_fnc1
 
     pairs, bodies = read_fnc1(FNC1)
     result = run_fnc1(pairs, bodies, v, limit=40, peers=False)
@@ -649,7 +649,7 @@ def test_the_shipped_model_reads_back_and_its_trees_are_the_learner_s() -> None:
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from newsweave.verify_model import (
+    from newsweave.verification.model import (
         FEATURES,
         TREE_SETTINGS,
         VerdictModel,
@@ -672,7 +672,7 @@ def test_the_shipped_model_reads_back_and_its_trees_are_the_learner_s() -> None:
 
 def test_benchmark_readers_name_bad_input(tmp_path: Path) -> None:
     from newsweave.errors import InputError
-    from newsweave.evaluate_verify import read_fnc1, read_summedits
+    from newsweave_bench.verify import read_fnc1, read_summedits
 
     with pytest.raises(InputError, match=r"no SummEdits \.json file"):
         read_summedits(tmp_path)

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newsweave.config import Settings
-from newsweave.library import ingest
+from newsweave.pipeline.library import ingest
 from newsweave.records import Report
-from newsweave.store import Store
-from newsweave.stories import StorySettings
+from newsweave.storage.store import Store
+from newsweave.stories.clustering import StorySettings
 from newsweave.text.embed import Embedder, make_embedder
 from newsweave.web import create_app
 from newsweave.web.http import CONTENT_SECURITY_POLICY

@@ -17,10 +17,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from newsweave.config import Settings
-from newsweave.library import ingest
+from newsweave.pipeline.library import ingest
 from newsweave.render.html import render_html
 from newsweave.render.jsonout import brief_from_dict
-from newsweave.stories import StorySettings
+from newsweave.stories.clustering import StorySettings
 from newsweave.text.embed import Embedder, make_embedder
 
 from .conftest import DEMO_DIR

@@ -19,7 +19,10 @@ from fastapi.testclient import TestClient
 
 from newsweave.cli import main
 from newsweave.config import Settings
-from newsweave.edition import (
+from newsweave.errors import ConfigError
+from newsweave.pipeline.library import brief_changes
+from newsweave.records import Brief, BriefSentence, Report, Source
+from newsweave.render.edition import (
     make_edition,
     parse_period,
     parse_since,
@@ -27,11 +30,8 @@ from newsweave.edition import (
     render_edition_json,
     render_edition_markdown,
 )
-from newsweave.errors import ConfigError
-from newsweave.library import brief_changes
-from newsweave.records import Brief, BriefSentence, Report, Source
 from newsweave.render.jsonout import render_json
-from newsweave.store import Store
+from newsweave.storage.store import Store
 from newsweave.text.embed import Embedder, make_embedder
 from newsweave.text.fold import fold, same_news
 from newsweave.web import create_app, queries
@@ -460,7 +460,7 @@ def test_edition_formats(tmp_path: Path) -> None:
     assert md.count("New in the brief:") == 1 and md.count("A new bridge opened") == 1
     assert "### Sources" in md and "Festival" not in md
     data = json.loads(render_edition_json(ed))
-    assert data["schema"] == "newsweave.edition/1"
+    assert data["schema"] == "newsweave.render.edition/1"
     assert [s["id"] for s in data["stories"]] == ["s-new", "s-grown"]
     assert data["stories"][1]["sentences_added"] == ["The road reopened at noon."]
     assert data["stories"][1]["reports_added"][0]["outlet"] == "Radio"

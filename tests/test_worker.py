@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsweave.config import load_settings
-from newsweave.fetch.run import add_sources
-from newsweave.queue import FETCH, JobQueue
-from newsweave.store import Store
+from newsweave.ingest.fetch import add_sources
+from newsweave.storage.jobs import FETCH, JobQueue
+from newsweave.storage.store import Store
 from tests.feedserver import FeedServer, Route
 from tests.pgserver import PgServer
 from tests.workerdata import EVENTS, OUTLETS, Item, feed_path, items, serve

@@ -14,11 +14,19 @@ import pytest
 
 from newsweave.config import load_settings
 from newsweave.errors import StoreError
-from newsweave.library import StoryBriefMade, brief_story
-from newsweave.queue import BRIEF, FETCH, FILE, FILE_ALL, JobQueue, QueueSettings, assigner_lock
+from newsweave.pipeline.library import StoryBriefMade, brief_story
 from newsweave.records import Report
 from newsweave.render.jsonout import brief_from_dict
-from newsweave.store import Store
+from newsweave.storage.jobs import (
+    BRIEF,
+    FETCH,
+    FILE,
+    FILE_ALL,
+    JobQueue,
+    QueueSettings,
+    assigner_lock,
+)
+from newsweave.storage.store import Store
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)

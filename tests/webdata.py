@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsweave.config import Settings
-from newsweave.library import brief_changes, ingest
-from newsweave.pipeline import make_brief
+from newsweave.pipeline.briefing import make_brief
+from newsweave.pipeline.library import brief_changes, ingest
 from newsweave.records import Report
 from newsweave.render.jsonout import render_json
-from newsweave.store import Store
-from newsweave.stories import StorySettings
+from newsweave.storage.store import Store
+from newsweave.stories.clustering import StorySettings
 from newsweave.text.embed import Embedder
 
 from .conftest import DEMO_DIR

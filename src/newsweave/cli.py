@@ -18,7 +18,7 @@ from newsweave.config import EMBEDDERS, WRITERS, Settings, load_settings
 from newsweave.errors import NewsweaveError
 
 if TYPE_CHECKING:
-    from newsweave.fetch.run import FetchRun, SourceOutcome
+    from newsweave.ingest.fetch import FetchRun, SourceOutcome
 
 EXIT_FAILED = 1
 EXIT_SKIPPED = 3
@@ -109,7 +109,36 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
         ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+COMMANDS_GROUP = "newsweave.commands"
+
+
+class _Commands(click.Group):
+    """The built-in commands, plus any a package adds through `newsweave.commands` entry points.
+
+    The benchmarks (the separate newsweave-bench package, benchmarks/) add the `eval*` commands
+    this way, so the product never imports them; entry points are read only when a command
+    name is not built in, or when the list is shown.
+    """
+
+    def _added(self) -> dict[str, Any]:
+        from importlib.metadata import entry_points
+
+        return {
+            e.name: e for e in entry_points(group=COMMANDS_GROUP) if e.name not in self.commands
+        }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._added()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        added = self._added().get(cmd_name)
+        return None if added is None else added.load()
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
@@ -192,7 +221,7 @@ def brief(
     if story_id is not None:
         if sentences or words or no_store:
             raise click.UsageError("--sentences, --words and --no-store need PATHS")
-        from newsweave.library import story_brief
+        from newsweave.pipeline.library import story_brief
 
         try:
             _write(render(story_brief(_settings(ctx), story_id, version), fmt), out)
@@ -200,7 +229,7 @@ def brief(
             _fail(error)
         return
 
-    from newsweave.pipeline import brief_paths
+    from newsweave.pipeline.briefing import brief_paths
 
     try:
         settings = _settings(ctx).with_(
@@ -261,9 +290,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], threshold: float | None,
     """Store the reports in PATHS, file them under stories and re-brief the stories that grew."""
     import json
 
-    from newsweave.library import ingest as ingest_paths
-    from newsweave.library import ingest_json
-    from newsweave.stories import StorySettings
+    from newsweave.pipeline.library import ingest as ingest_paths
+    from newsweave.pipeline.library import ingest_json
+    from newsweave.stories.clustering import StorySettings
 
     story_settings = StorySettings() if threshold is None else StorySettings(threshold=threshold)
     try:
@@ -315,14 +344,14 @@ def backfill(
 ) -> None:
     """Ingest an archive (PATHS) on a Dask cluster: same stories and briefs as ingest."""
     try:
-        from newsweave.backfill import backfill as run_backfill
-        from newsweave.backfill import backfill_json
+        from newsweave.pipeline.backfill import backfill as run_backfill
+        from newsweave.pipeline.backfill import backfill_json
     except ImportError as error:
         click.echo(
             f"error: backfill needs Dask: pip install 'newsweave[cluster]' ({error})", err=True
         )
         sys.exit(EXIT_FAILED)
-    from newsweave.stories import StorySettings
+    from newsweave.stories.clustering import StorySettings
 
     story_settings = StorySettings() if threshold is None else StorySettings(threshold=threshold)
     try:
@@ -361,7 +390,7 @@ def stories(ctx: click.Context, fmt: str, limit: int) -> None:
     """List stories, newest activity first (json: with the ids and URLs of their reports)."""
     import json
 
-    from newsweave.library import list_stories, set_aside_reports, stories_json
+    from newsweave.pipeline.library import list_stories, set_aside_reports, stories_json
 
     try:
         if fmt == "json":
@@ -437,7 +466,7 @@ def add(ctx: click.Context, target: str, kind: str, allow_hosts: tuple[str, ...]
     import json
 
     from newsweave.errors import FetchError
-    from newsweave.fetch.run import add_sources
+    from newsweave.ingest.fetch import add_sources
 
     settings = _allowing(ctx, allow_hosts)
     try:
@@ -479,8 +508,8 @@ def add(ctx: click.Context, target: str, kind: str, allow_hosts: tuple[str, ...]
 @click.pass_context
 def sources_(ctx: click.Context, fmt: str) -> None:
     """List followed sources with their last success, last error and report counts."""
-    from newsweave.fetch.run import sources_json
-    from newsweave.store import Store
+    from newsweave.ingest.fetch import sources_json
+    from newsweave.storage.store import Store
 
     try:
         with Store.open(_settings(ctx).database_url) as db:
@@ -491,7 +520,7 @@ def sources_(ctx: click.Context, fmt: str) -> None:
         click.echo(sources_json(rows))
         return
     if fmt == "opml":
-        from newsweave.fetch.feeds import write_opml
+        from newsweave.ingest.feeds import write_opml
 
         click.echo(write_opml([(s.url, s.title or "", s.kind) for s in rows]), nl=False)
         return
@@ -525,7 +554,7 @@ def remove(ctx: click.Context, source: str, fmt: str) -> None:
     """Stop following SOURCE (its id or URL); the reports already stored stay."""
     import json
 
-    from newsweave.store import Store
+    from newsweave.storage.store import Store
 
     try:
         with Store.open(_settings(ctx).database_url) as db:
@@ -804,7 +833,7 @@ def fetch(
     """Fetch every due source, store new reports, file them into stories and brief those."""
     import json
 
-    from newsweave.fetch.run import fetch as fetch_sources
+    from newsweave.ingest.fetch import fetch as fetch_sources
 
     reporter = _Reporter(quiet)
     settings = _allowing(ctx, allow_hosts)
@@ -870,8 +899,8 @@ def watch(
     """Fetch, file into stories and brief, again and again until stopped (Ctrl-C, SIGTERM)."""
     import json
 
-    from newsweave.fetch.run import StopSignal
-    from newsweave.fetch.run import watch as watch_sources
+    from newsweave.ingest.fetch import StopSignal
+    from newsweave.ingest.fetch import watch as watch_sources
 
     interval = _duration(every)
     stop = StopSignal()
@@ -937,9 +966,15 @@ def worker(
     import threading
     from dataclasses import replace
 
-    from newsweave.fetch.http import FetchSettings
-    from newsweave.queue import QueueSettings
-    from newsweave.worker import JobDone, Worker, WorkerOptions, default_name, stop_on_signals
+    from newsweave.ingest.http import FetchSettings
+    from newsweave.pipeline.worker import (
+        JobDone,
+        Worker,
+        WorkerOptions,
+        default_name,
+        stop_on_signals,
+    )
+    from newsweave.storage.jobs import QueueSettings
 
     def said(done: JobDone) -> None:
         job = done.job
@@ -992,7 +1027,7 @@ def worker(
 @click.pass_context
 def demo(ctx: click.Context, html_out: Path) -> None:
     """Brief the bundled demo reports: print the brief and write it as HTML."""
-    from newsweave.pipeline import brief_demo
+    from newsweave.pipeline.briefing import brief_demo
     from newsweave.render import render
 
     try:
@@ -1003,95 +1038,11 @@ def demo(ctx: click.Context, html_out: Path) -> None:
         _fail(error)
 
 
-def _progress(done: int) -> None:
-    # Full runs take minutes: a line on stderr now and then shows the run is alive.
-    if done % 50 == 0:
-        click.echo(f"{done} clusters done", err=True)
-
-
-@main.command("eval")
-@click.option(
-    "--multinews",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A Multi-News CSV (documents, summary).",
-)
-@click.option(
-    "--allsides",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="An AllSides NeuS folder holding SPLIT.source and SPLIT.target.",
-)
-@click.option("--split", default="val", show_default=True, help="AllSides split to read.")
-@click.option(
-    "--jsonl",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help='JSON lines: {"id", "documents": [...], "reference"}.',
-)
-@click.option("--limit", type=click.IntRange(min=1), help="Only the first N clusters.")
-@click.option(
-    "--words", type=click.IntRange(min=1), help="Word budget (default: the reference's length)."
-)
-@click.option(
-    "--systems",
-    default="newsweave,brief,lead,lexrank,textrank,lsa,oracle",
-    show_default=True,
-    help="Comma-separated systems to run.",
-)
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the summary and per-cluster scores here.",
-)
-@click.pass_context
-def eval_(
-    ctx: click.Context,
-    multinews: Path | None,
-    allsides: Path | None,
-    split: str,
-    jsonl: Path | None,
-    limit: int | None,
-    words: int | None,
-    systems: str,
-    json_out: Path | None,
-) -> None:
-    """Score newsweave and extractive peers with ROUGE against reference summaries."""
-    import json
-
-    from newsweave import evaluate as ev
-
-    if sum(x is not None for x in (multinews, allsides, jsonl)) != 1:
-        raise click.UsageError("give exactly one of --multinews, --allsides, --jsonl")
-    try:
-        names = ev.parse_system_names(systems)
-    except NewsweaveError as error:
-        raise click.BadParameter(str(error), param_hint="--systems") from None
-    try:
-        ev.require_extra(names)
-        clusters = ev.dataset_clusters(
-            multinews=multinews, allsides=allsides, split=split, jsonl=jsonl
-        )
-        registry = ev.make_systems(names, _settings(ctx))
-        result = ev.evaluate(
-            clusters,
-            registry,
-            budget_words=words,
-            limit=limit,
-            progress=_progress,
-        )
-    except NewsweaveError as error:
-        _fail(error)
-    click.echo(ev.format_table(result))
-    for row in [r for r in result.rows if r.error][:5]:
-        click.echo(f"failed: {row.system} on cluster {row.id}: {row.error}", err=True)
-    if json_out is not None:
-        _write(json.dumps(ev.result_to_json(result), indent=1) + "\n", json_out)
-
-
 @main.command("migrate")
 @click.pass_context
 def migrate_(ctx: click.Context) -> None:
     """Create the library's database, or bring its tables up to date; print what was applied."""
-    from newsweave.transfer import migrate
+    from newsweave.storage.transfer import migrate
 
     try:
         where, applied, everything = migrate(_settings(ctx).database_url)
@@ -1110,8 +1061,8 @@ def migrate_(ctx: click.Context) -> None:
 def export_(ctx: click.Context, out: Path | None) -> None:
     """Write the whole library as JSON lines (docs/store.md), to move it or keep a copy."""
     from newsweave.errors import StoreError
-    from newsweave.store import Store
-    from newsweave.transfer import export_library
+    from newsweave.storage.store import Store
+    from newsweave.storage.transfer import export_library
 
     try:
         with Store.open(_settings(ctx).database_url) as db:
@@ -1137,8 +1088,8 @@ def import_(ctx: click.Context, file: Path) -> None:
     from contextlib import ExitStack
 
     from newsweave.errors import StoreError
-    from newsweave.store import Store
-    from newsweave.transfer import import_library
+    from newsweave.storage.store import Store
+    from newsweave.storage.transfer import import_library
 
     source = "stdin" if str(file) == "-" else str(file)
     try:
@@ -1175,8 +1126,8 @@ def import_(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 def edition(ctx: click.Context, period: str, fmt: str, out: Path | None) -> None:
     """The stories that changed in the period: each brief and what changed, newest first."""
-    from newsweave.edition import edition as make_edition
-    from newsweave.edition import render_edition
+    from newsweave.render.edition import edition as make_edition
+    from newsweave.render.edition import render_edition
 
     try:
         text = render_edition(make_edition(_settings(ctx), period), fmt)
@@ -1221,7 +1172,7 @@ def serve(ctx: click.Context, host: str, port: int, access_log: bool, base_url: 
     loopback = frozenset({"127.0.0.1", "localhost", "::1"})
     if host not in loopback:
         click.echo(f"warning: the reader has no login; anyone reaching {host} can read", err=True)
-    from newsweave.database import parse_target
+    from newsweave.storage.database import parse_target
 
     try:
         where = parse_target(settings.database_url).where  # no password printed
@@ -1246,7 +1197,7 @@ def serve(ctx: click.Context, host: str, port: int, access_log: bool, base_url: 
 def _source_text(path: Path) -> tuple[str, datetime | None]:
     """The text (and publication time) of a source file: a report file, or any UTF-8 text."""
     from newsweave.errors import InputError
-    from newsweave.sources.files import load_paths
+    from newsweave.ingest.files import load_paths
 
     if not path.is_file():
         raise InputError(str(path), "file not found")
@@ -1288,8 +1239,8 @@ def verify_(
     import json
 
     from newsweave.text.embed import make_embedder
-    from newsweave.verify import verify_batch
-    from newsweave.verify_story import brief_verifier
+    from newsweave.verification.citations import verify_batch
+    from newsweave.verification.story import brief_verifier
 
     if (batch is None) == (claim is None):
         raise click.UsageError("give either --claim with --source, or --batch")
@@ -1344,236 +1295,3 @@ def verify_(
         _fail(NewsweaveError(f"{batch}: not valid UTF-8"))
     if bad:
         sys.exit(EXIT_SKIPPED)
-
-
-def _note(message: str) -> None:
-    click.echo(message, err=True)
-
-
-@main.command("eval-verify")
-@click.option(
-    "--data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("../shared/data"),
-    show_default=True,
-    help="Folder holding summedits-dev/ and fnc1-dev/.",
-)
-@click.option("--only", type=click.Choice(("summedits", "fnc1")), help="Run one benchmark.")
-@click.option("--limit", type=click.IntRange(min=2), help="FNC-1: only this many bodies.")
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the results here.",
-)
-def eval_verify(data: Path, only: str | None, limit: int | None, json_out: Path | None) -> None:
-    """Benchmark the verifier and its peers side by side: SummEdits and FNC-1 (dev)."""
-    import json
-
-    from newsweave import evaluate_verify as ev
-
-    summedits = fnc1 = None
-    try:
-        verifier = ev.default_verifier()
-        if only in (None, "summedits"):
-            folder = data / "summedits-dev"
-            if folder.is_dir():
-                summedits = ev.run_summedits(ev.read_summedits(folder), verifier)
-                click.echo(ev.format_summedits(summedits))
-            else:
-                click.echo(f"skipped: {folder} not found")
-        if only in (None, "fnc1"):
-            folder = data / "fnc1-dev"
-            if folder.is_dir():
-                pairs, bodies = ev.read_fnc1(folder)
-                fnc1 = ev.run_fnc1(pairs, bodies, verifier, limit=limit, progress=_note)
-                click.echo("\n" + ev.format_fnc1(fnc1))
-            else:
-                click.echo(f"skipped: {folder} not found")
-    except NewsweaveError as error:
-        _fail(error)
-    if json_out is not None:
-        _write(json.dumps(ev.result_to_json(summedits, fnc1), indent=1) + "\n", json_out)
-
-
-@main.command("eval-conflicts")
-@click.option(
-    "--data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("../shared/data"),
-    show_default=True,
-    help="Folder holding conflicts-dev/, multinews-dev/ and allsides-neus-dev/.",
-)
-@click.option(
-    "--part",
-    type=click.Choice(("tune", "held-out", "all")),
-    default="all",
-    show_default=True,
-    help="Clusters to run: one half of the hash split, or all (tables for both halves).",
-)
-@click.option("--limit", type=click.IntRange(min=1), help="Only the first N clusters.")
-@click.option("--show", is_flag=True, help="Print every missed conflict and false alarm.")
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the tables and per-cluster details here.",
-)
-@click.pass_context
-def eval_conflicts(
-    ctx: click.Context,
-    data: Path,
-    part: str,
-    limit: int | None,
-    show: bool,
-    json_out: Path | None,
-) -> None:
-    """Score disagreement detection on the labelled conflicts (conflicts-dev)."""
-    import json
-    import tempfile
-
-    from newsweave import evaluate_conflicts as ec
-    from newsweave.text.embed import make_embedder
-
-    labels_path = data / ec.LABELS
-    if not labels_path.is_file():
-        click.echo(f"skipped: {labels_path} not found")
-        return
-    try:
-        labels = ec.read_labels(labels_path)
-        keys = ec.select_clusters(labels, part, limit)
-        missing = ec.missing_files(data, (k[0] for k in keys))
-        if missing:
-            click.echo(f"skipped: {', '.join(map(str, missing))} not found")
-            return
-        loaded = ec.load_clusters(data, keys)
-        with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
-            settings = _settings(ctx).with_(home=Path(home))
-            embedder = make_embedder(settings.embedder)  # loaded once, before timing
-            brief = ec.product_brief(settings, embedder)
-            result = ec.run(labels, loaded, brief, part=part, limit=limit, progress=_note)
-    except NewsweaveError as error:
-        _fail(error)
-    click.echo(ec.format_result(result))
-    if show:
-        click.echo("\n" + ec.format_show(result))
-    if json_out is not None:
-        _write(json.dumps(ec.result_to_json(result), indent=1) + "\n", json_out)
-
-
-@main.command("eval-writer")
-@click.option(
-    "--multinews",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("../shared/data/multinews-dev/sample_validation.csv"),
-    show_default=True,
-    help="A Multi-News CSV (documents, summary).",
-)
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--skip", type=click.IntRange(min=0), default=0, help="Start after N clusters.")
-@click.option("--words", type=click.IntRange(min=1), help="Word budget (default: reference's).")
-@click.option("--writers", default="extractive,llm", show_default=True, help="Writers to run.")
-@click.option("--peers", default="lead,lexrank", show_default=True, help="Peers ('' for none).")
-@click.option("--llm-url", metavar="URL", help="Endpoint (default: $NEWSWEAVE_LLM_URL).")
-@click.option("--llm-model", metavar="NAME", help="Model (default: $NEWSWEAVE_LLM_MODEL).")
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the scores, per-cluster rows and tallies here.",
-)
-@click.pass_context
-def eval_writer(
-    ctx: click.Context,
-    multinews: Path,
-    limit: int,
-    skip: int,
-    words: int | None,
-    writers: str,
-    peers: str,
-    llm_url: str | None,
-    llm_model: str | None,
-    json_out: Path | None,
-) -> None:
-    """Compare the writers on Multi-News: ROUGE with peers, acceptance, rejections, time."""
-    import itertools
-    import json
-    import tempfile
-    from dataclasses import replace
-
-    from newsweave import evaluate as ev
-    from newsweave import evaluate_writer as ew
-
-    names = [w.strip() for w in writers.split(",") if w.strip()]
-    peer_names = [p.strip() for p in peers.split(",") if p.strip()]
-    try:
-        settings = _settings(ctx)
-        endpoint = {k: v for k, v in {"url": llm_url, "model": llm_model}.items() if v}
-        with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
-            settings = settings.with_(home=Path(home), llm=replace(settings.llm, **endpoint))
-            result = ew.run(
-                itertools.islice(ev.dataset_clusters(multinews=multinews), skip, None),
-                settings,
-                names,
-                peer_names,
-                budget_words=words,
-                limit=limit,
-                progress=lambda n: click.echo(f"{n} clusters done", err=True),
-            )
-    except NewsweaveError as error:
-        _fail(error)
-    click.echo(ev.format_table(result.evaluation))
-    click.echo("")
-    click.echo(ew.format_writers(result))
-    if json_out is not None:
-        _write(json.dumps(ew.result_to_json(result), indent=1) + "\n", json_out)
-
-
-@main.command("eval-prose")
-@click.option(
-    "--data",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("../shared/data"),
-    show_default=True,
-    help="Folder holding multinews-dev/ and allsides-neus-dev/.",
-)
-@click.option("--limit", type=click.IntRange(min=1), help="Only the first N clusters of each set.")
-@click.pass_context
-def eval_prose(ctx: click.Context, data: Path, limit: int | None) -> None:
-    """Check that briefs read like news: templates, citations, furniture, dangling, lede."""
-    import itertools
-    import tempfile
-
-    from newsweave import evaluate as ev
-    from newsweave import evaluate_prose as ep
-    from newsweave.pipeline import make_brief
-    from newsweave.records import Brief
-    from newsweave.sources.datasets import Cluster, cluster_reports
-    from newsweave.text.embed import make_embedder
-
-    sets = {
-        "multinews-dev": {"multinews": data / "multinews-dev" / "sample_validation.csv"},
-        "allsides-val": {"allsides": data / "allsides-neus-dev"},
-    }
-    present = {
-        name: where for name, where in sets.items() if all(p.exists() for p in where.values())
-    }
-    if not present:
-        click.echo(f"skipped: no Multi-News or AllSides dev data under {data}")
-        return
-    try:
-        ev.require_extra(["newsweave"])
-        with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
-            settings = _settings(ctx).with_(home=Path(home))
-            embedder = make_embedder(settings.embedder)  # loaded once, before timing
-
-            def brief(cluster: Cluster) -> Brief:
-                return make_brief(cluster_reports(cluster, "eval"), settings, embedder)
-
-            results = [
-                ep.run(name, itertools.islice(ev.dataset_clusters(**where), limit), brief)
-                for name, where in present.items()
-            ]
-    except NewsweaveError as error:
-        _fail(error)
-    click.echo(ep.format_counts(results))

@@ -24,8 +24,8 @@ def brief(
     database unless store=True. An input that cannot be read raises InputError naming it and
     why; no readable report at all raises ComposeError.
     """
-    from newsweave.pipeline import make_brief
-    from newsweave.sources.files import load_paths
+    from newsweave.ingest.files import load_paths
+    from newsweave.pipeline.briefing import make_brief
 
     settings = settings if settings is not None else load_settings()
     items = list(reports_or_paths)
@@ -43,7 +43,7 @@ def brief(
     if not store:
         return make_brief(reports, settings)
     from newsweave.render.jsonout import render_json
-    from newsweave.store import Store
+    from newsweave.storage.store import Store
 
     with Store.open(settings.database_url) as db:
         added = db.add_reports(reports)

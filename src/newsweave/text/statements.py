@@ -1,6 +1,7 @@
 """Sentences read for checking: words and stems, numbers with units, names, negation scopes.
 
-The word lists here are what the verifier (newsweave.verify) compares: negators and denials,
+The word lists here are what the verifier (newsweave.verification.citations) compares:
+negators and denials,
 opposing word groups, closed classes of values (colours, offices, charges), other names of a
 country. Every list is a frozen module constant; the gazetteer is loaded on first use.
 """

@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from newsweave.database import SQLITE, Database, Target, connect_read_only, parse_target
-from newsweave.store import Store
+from newsweave.storage.database import SQLITE, Database, Target, connect_read_only, parse_target
+from newsweave.storage.store import Store
 
 
 class ReadOnlyStore:

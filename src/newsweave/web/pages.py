@@ -248,7 +248,7 @@ Period = Annotated[
 
 def _feed_edition(request: Request, period: str) -> atom.Feed:
     """The stories that changed in the period, newest development first: one entry each."""
-    from newsweave import edition
+    from newsweave.render import edition
 
     reader = reader_of(request)
     base, authority = _base(request), _authority(request)
@@ -336,7 +336,7 @@ EDITION_PERIODS = ("12h", "24h", "3d", "1w")
 @router.get("/edition")
 async def edition_page(request: Request, since: Period = "24h") -> Response:
     """The stories that changed in the period, each with what changed and its brief."""
-    from newsweave import edition
+    from newsweave.render import edition
 
     reader = reader_of(request)
     key = _edition_key(request, "edition-page", since)

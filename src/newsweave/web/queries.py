@@ -1,6 +1,6 @@
 """Read-only queries the reader needs beyond what Store offers: stamps, counts and search.
 
-Each takes an open connection (newsweave.database.Database, SQLite or PostgreSQL) and only
+Each takes an open connection (newsweave.storage.database.Database, SQLite or PostgreSQL) and only
 reads; the SQL is the same on both.
 """
 
@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from newsweave.database import Database
 from newsweave.errors import StoreError
 from newsweave.render import CITATION_GROUP
-from newsweave.store import ACTIVITY_ORDER
+from newsweave.storage.database import Database
+from newsweave.storage.store import ACTIVITY_ORDER
 from newsweave.text.fold import fold, folded_words
 
 # At most this many words of a search are used; more only slow the query down.

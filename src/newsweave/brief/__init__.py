@@ -1,0 +1,1 @@
+"""The brief: claims, disagreements, salience, composition and the writers of one story's brief."""

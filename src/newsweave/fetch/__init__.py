@@ -1,1 +1,0 @@
-"""Following feeds and pages: safe HTTP fetching, feed reading, and the fetch run."""

@@ -1,0 +1,1 @@
+"""Ingesting: reports from files and JSONL, feeds (RSS, Atom, OPML) and pages, fetched safely."""

@@ -1,0 +1,1 @@
+"""Verification: every cited sentence checked against the text of the reports it cites."""
