@@ -112,9 +112,9 @@ def _align_child(n: int) -> None:
     import random
     import time
 
-    from newsweave.brief.claims import align
     from newsweave.records import Sentence
     from newsweave.text.embed import make_embedder
+    from newsweave.writing.claims import align
 
     rng = random.Random(n)
     texts = list(dict.fromkeys(textgen.varied_sentence(rng) for _ in range(n)))

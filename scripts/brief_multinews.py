@@ -48,8 +48,9 @@ if str(REPO_ROOT / "src") not in sys.path:
 from newsweave.config import Settings, load_settings  # noqa: E402
 from newsweave.pipeline.briefing import make_brief  # noqa: E402
 from newsweave.records import Brief, BriefSentence  # noqa: E402
-from newsweave.render import CITATION_GROUP, render  # noqa: E402
+from newsweave.render import render  # noqa: E402
 from newsweave.text.embed import Embedder, make_embedder  # noqa: E402
+from newsweave.text.notation import CITATION_GROUP  # noqa: E402
 from newsweave_bench.datasets import Cluster, cluster_reports, read_multinews  # noqa: E402
 
 

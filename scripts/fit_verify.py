@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,8 @@ if str(REPO_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from newsweave_bench import verify as ev  # noqa: E402
+from newsweave_bench.datasets import read_fnc1, read_summedits  # noqa: E402
+from newsweave_bench.verdicts import default_verifier  # noqa: E402
 
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT = REPO_ROOT / "src" / "newsweave" / "verification" / "verify_model.json"
@@ -34,11 +37,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
-    items = ev.read_summedits(args.data / "summedits-dev")
-    pairs, bodies = ev.read_fnc1(args.data / "fnc1-dev")
-    verifier = ev.default_verifier()
+    items = read_summedits(args.data / "summedits-dev")
+    pairs, bodies = read_fnc1(args.data / "fnc1-dev")
+    verifier = default_verifier()
     model = ev.fit_all(items, pairs, bodies, verifier, progress=print)
-    model = ev.replace(model, fitted={**model.fitted, "date": date.today().isoformat()})
+    model = replace(model, fitted={**model.fitted, "date": date.today().isoformat()})
     model.save(args.out)
     trees = model.contradiction
     print(

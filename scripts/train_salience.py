@@ -4,7 +4,7 @@ Each story is analysed exactly as `newsweave brief` does (sentences, claims, sup
 candidate claim is labelled 1 when its sentence belongs to the greedy ROUGE oracle summary of
 the story (sentences added while ROUGE-1 + ROUGE-2 F1 against the editors' roundup rises,
 within the roundup's length), else 0. A logistic regression over the features of
-`newsweave.brief.salience.FEATURES` is fitted on the first 90% of the train stories and checked on
+`newsweave.writing.salience.FEATURES` is fitted on the first 90% of the train stories and checked on
 the last 10% (which also serve as the development set for design choices). The val split is
 never read.
 
@@ -27,11 +27,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from newsweave.brief.claims import analyse  # noqa: E402
-from newsweave.brief.compose import candidates  # noqa: E402
-from newsweave.brief.salience import FEATURES, SalienceModel  # noqa: E402
 from newsweave.config import load_settings  # noqa: E402
 from newsweave.text.embed import make_embedder  # noqa: E402
+from newsweave.writing.claims import analyse  # noqa: E402
+from newsweave.writing.salience import FEATURES, SalienceModel  # noqa: E402
+from newsweave.writing.selection import candidates  # noqa: E402
 from newsweave_bench.datasets import cluster_reports, read_allsides  # noqa: E402
 
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "allsides-neus-dev"

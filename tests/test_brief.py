@@ -11,7 +11,8 @@ import pytest
 from newsweave.config import Settings
 from newsweave.pipeline.briefing import make_brief
 from newsweave.records import Brief, Report
-from newsweave.render import render, split_end
+from newsweave.render import render
+from newsweave.render.layout import split_end
 from newsweave.text.embed import Embedder, make_embedder
 
 _WORD = re.compile(r"[a-z0-9]+")

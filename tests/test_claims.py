@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from newsweave.brief.claims import analyse, find_copies
 from newsweave.ids import report_id
 from newsweave.records import Report
 from newsweave.text.embed import Embedder
+from newsweave.writing.claims import analyse, find_copies
 
 
 def report(outlet: str, text: str, day: int = 3) -> Report:

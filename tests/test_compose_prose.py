@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from newsweave.brief.compose import (
-    _derived_title,
-    _headline_of,
-    _interprets,
-    _lower_first,
-    _names,
-    _tells_news,
-)
 from newsweave.config import Settings
 from newsweave.records import Report
 from newsweave.text.embed import Embedder
 from newsweave.text.sentences import is_dangling, is_furniture
+from newsweave.writing.selection import _interprets, _tells_news
+from newsweave.writing.wording import (
+    _derived_title,
+    _headline_of,
+    _lower_first,
+    _names,
+)
 
 
 def test_a_lede_tells_news_not_the_writers_voice_or_background() -> None:

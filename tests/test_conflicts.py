@@ -11,7 +11,7 @@ from newsweave.pipeline.briefing import make_brief
 from newsweave.records import Brief, Conflict, Report
 from newsweave.render import render
 from newsweave.text.embed import Embedder
-from newsweave.text.facts import extract_facts
+from newsweave.text.values.facts import extract_facts
 
 FRIDAY = datetime(2026, 5, 8, 9, tzinfo=UTC)
 

@@ -14,7 +14,8 @@ import pytest
 
 from newsweave.config import Settings
 from newsweave.text.embed import Embedder
-from newsweave_bench.rouge import dataset_clusters, evaluate, newsweave_system
+from newsweave_bench.rouge import dataset_clusters, evaluate
+from newsweave_bench.systems import newsweave_system
 
 from .conftest import SHARED_DATA
 

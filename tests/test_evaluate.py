@@ -14,6 +14,7 @@ from newsweave.config import Settings
 from newsweave.errors import InputError
 from newsweave.text.embed import Embedder
 from newsweave_bench import rouge as ev
+from newsweave_bench import systems as sy
 from newsweave_bench.datasets import (
     Cluster,
     cluster_reports,
@@ -148,47 +149,47 @@ def test_missing_data_file_is_named(tmp_path: Path) -> None:
 
 
 def test_cut_counts_words_not_punctuation() -> None:
-    assert ev.word_count("– Alpha, beta; gamma.") == 3
-    assert ev.cut("– Alpha beta gamma delta", 2) == "– Alpha beta"
-    assert ev.cut("short text", 10) == "short text"
+    assert sy.word_count("– Alpha, beta; gamma.") == 3
+    assert sy.cut("– Alpha beta gamma delta", 2) == "– Alpha beta"
+    assert sy.cut("short text", 10) == "short text"
 
 
 def test_lead_takes_first_sentences_round_robin_and_cuts_to_the_budget() -> None:
-    assert ev.lead(ROUND_ROBIN, 100) == (
+    assert sy.lead(ROUND_ROBIN, 100) == (
         "Alpha one two three. Beta one two. Alpha second sentence here. Beta second."
     )
     # 4 + 3 words fit whole; the third sentence is cut to the 2 words left.
-    assert ev.lead(ROUND_ROBIN, 9) == "Alpha one two three. Beta one two. Alpha second"
-    assert ev.word_count(ev.lead(ROUND_ROBIN, 9)) == 9
+    assert sy.lead(ROUND_ROBIN, 9) == "Alpha one two three. Beta one two. Alpha second"
+    assert sy.word_count(sy.lead(ROUND_ROBIN, 9)) == 9
 
 
 def test_fill_skips_a_sentence_already_taken() -> None:
-    assert ev.fill(["Same words here.", "Same words here.", "Other."], 10) == (
+    assert sy.fill(["Same words here.", "Same words here.", "Other."], 10) == (
         "Same words here. Other."
     )
 
 
-@pytest.mark.parametrize("name", ev.SUMY_SYSTEMS)
+@pytest.mark.parametrize("name", sy.SUMY_SYSTEMS)
 def test_sumy_peers_run_offline_on_a_tiny_cluster(
     name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # No NLTK data anywhere: a peer that needed punkt or stopwords would fail here.
     monkeypatch.setenv("NLTK_DATA", str(tmp_path / "no-nltk-data"))
-    text = ev.BASELINES[name](FLOOD, 25)
-    assert 20 <= ev.word_count(text) <= 25
-    ranked = ev.sumy_ranked(FLOOD, name)
-    assert sorted(ranked) == sorted(s for d in FLOOD.documents for s in ev.split_sentences(d))
+    text = sy.BASELINES[name](FLOOD, 25)
+    assert 20 <= sy.word_count(text) <= 25
+    ranked = sy.sumy_ranked(FLOOD, name)
+    assert sorted(ranked) == sorted(s for d in FLOOD.documents for s in sy.split_sentences(d))
 
 
 def test_oracle_stops_where_rouge_score_sees_no_gain() -> None:
     # A budget far above the cluster's length: the greedy stops because no sentence helps.
-    picked = ev.oracle_sentences(FLOOD, 500)
-    text = ev.oracle(FLOOD, 500)
+    picked = sy.oracle_sentences(FLOOD, 500)
+    text = sy.oracle(FLOOD, 500)
     assert " ".join(picked) == text
     r1, r2, _ = ev.rouge(FLOOD.reference, text)
     assert r1 + r2 > 0
     # Its own counts must agree with rouge-score: no sentence left raises R-1 + R-2 there.
-    left = [s for d in FLOOD.documents for s in ev.split_sentences(d) if s not in picked]
+    left = [s for d in FLOOD.documents for s in sy.split_sentences(d) if s not in picked]
     assert left
     for sentence in left:
         more1, more2, _ = ev.rouge(FLOOD.reference, f"{text} {sentence}")
@@ -201,7 +202,7 @@ def test_oracle_stops_where_rouge_score_sees_no_gain() -> None:
 
 
 def test_oracle_is_at_least_every_other_system(settings: Settings, embedder: Embedder) -> None:
-    systems = ev.make_systems(ev.SYSTEM_NAMES, settings, embedder)
+    systems = sy.make_systems(sy.SYSTEM_NAMES, settings, embedder)
     result = ev.evaluate([FLOOD], systems, resamples=50)
     by_system = {s.system: s.r1.mean + s.r2.mean for s in result.summary}
     for name, score in by_system.items():
@@ -211,9 +212,9 @@ def test_oracle_is_at_least_every_other_system(settings: Settings, embedder: Emb
 def test_newsweave_system_scores_text_without_citations(
     settings: Settings, embedder: Embedder
 ) -> None:
-    text = ev.newsweave_system(settings, embedder)(FLOOD, 30)
+    text = sy.newsweave_system(settings, embedder)(FLOOD, 30)
     assert text and "[" not in text
-    assert ev.word_count(text) <= 30
+    assert sy.word_count(text) <= 30
 
 
 # Scoring and output
@@ -232,7 +233,7 @@ def test_evaluate_rows_table_and_json(tmp_path: Path) -> None:
     def broken(cluster: Cluster, budget: int) -> str:
         raise RuntimeError("boom")
 
-    systems = {"lead": ev.lead, "oracle": ev.oracle, "broken": broken}
+    systems = {"lead": sy.lead, "oracle": sy.oracle, "broken": broken}
     clusters = [FLOOD, Cluster("noref", FLOOD.documents, "  "), ROUND_ROBIN]
     result = ev.evaluate(clusters, systems, resamples=100)
     assert result.clusters == 2 and result.skipped == ("noref",)
@@ -252,7 +253,7 @@ def test_evaluate_rows_table_and_json(tmp_path: Path) -> None:
     assert "broken 2" in table  # failures are reported
     data = json.loads(json.dumps(ev.result_to_json(result)))
     assert data["schema"] == "newsweave.eval/1" and len(data["rows"]) == 6
-    assert ev.evaluate([FLOOD], {"lead": ev.lead}, budget_words=5).rows[0].words == 5
+    assert ev.evaluate([FLOOD], {"lead": sy.lead}, budget_words=5).rows[0].words == 5
 
 
 def test_cli_eval_on_jsonl_prints_the_table_and_writes_json(tmp_path: Path) -> None:
@@ -271,13 +272,13 @@ def test_cli_eval_on_jsonl_prints_the_table_and_writes_json(tmp_path: Path) -> N
 
 
 def test_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = ev.importlib.util.find_spec
+    real = sy.importlib.util.find_spec
     monkeypatch.setattr(
-        ev.importlib.util, "find_spec", lambda name: None if name == "sumy" else real(name)
+        sy.importlib.util, "find_spec", lambda name: None if name == "sumy" else real(name)
     )
-    with pytest.raises(ev.ConfigError, match=r"newsweave\[eval\]"):
-        ev.require_extra(["lexrank"])
-    ev.require_extra(["lead"])  # lead needs rouge-score only
+    with pytest.raises(sy.ConfigError, match=r"newsweave\[eval\]"):
+        sy.require_extra(["lexrank"])
+    sy.require_extra(["lead"])  # lead needs rouge-score only
 
 
 def test_cli_default_systems_are_every_system() -> None:
@@ -285,7 +286,7 @@ def test_cli_default_systems_are_every_system() -> None:
     command = main.get_command(click.Context(main), "eval")
     assert command is not None
     option = next(p for p in command.params if p.name == "systems")
-    assert tuple(option.default.split(",")) == ev.SYSTEM_NAMES
+    assert tuple(option.default.split(",")) == sy.SYSTEM_NAMES
 
 
 # Real data
@@ -297,7 +298,7 @@ def test_cli_default_systems_are_every_system() -> None:
 )
 def test_real_allsides_stories_evaluate(settings: Settings, embedder: Embedder) -> None:
     clusters = ev.dataset_clusters(allsides=ALLSIDES, split="val")
-    systems = ev.make_systems(ev.SYSTEM_NAMES, settings, embedder)
+    systems = sy.make_systems(sy.SYSTEM_NAMES, settings, embedder)
     result = ev.evaluate(clusters, systems, limit=5, resamples=100)
     assert result.clusters == 5
     assert not [r for r in result.rows if r.error]

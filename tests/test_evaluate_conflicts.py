@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from newsweave.cli import main
 from newsweave.errors import InputError
 from newsweave.records import Conflict, ConflictValue, Report
+from newsweave_bench import conflict_labels as cl
 from newsweave_bench import conflicts as ec
 
 # Matching values
@@ -33,7 +34,7 @@ from newsweave_bench import conflicts as ec
     ],
 )
 def test_numbers_reads_digits_words_and_scales(text: str, expected: list[int]) -> None:
-    assert ec.numbers(text) == tuple(Decimal(n) for n in expected)
+    assert cl.numbers(text) == tuple(Decimal(n) for n in expected)
 
 
 @pytest.mark.parametrize(
@@ -55,21 +56,21 @@ def test_numbers_reads_digits_words_and_scales(text: str, expected: list[int]) -
     ],
 )
 def test_values_match(label: str, side: str, expected: bool) -> None:
-    assert ec.values_match(label, side) is expected
+    assert cl.values_match(label, side) is expected
 
 
 def _side(value: str, *ids: str) -> ConflictValue:
     return ConflictValue(value, ids, evidence=tuple(f"{r} says {value}." for r in ids))
 
 
-def _label(*values: tuple[str, tuple[int, ...]], strength: str = "hard") -> ec.LabelledConflict:
-    return ec.LabelledConflict(
+def _label(*values: tuple[str, tuple[int, ...]], strength: str = "hard") -> cl.LabelledConflict:
+    return cl.LabelledConflict(
         "multinews-dev",
         7,
         "number",
         "a toy fact",
         strength,
-        tuple(ec.LabelValue(v, d) for v, d in values),
+        tuple(cl.LabelValue(v, d) for v, d in values),
     )
 
 
@@ -79,30 +80,30 @@ DOCS = ("r0", "r1", "r2", None)  # doc 3 was left out by the reader
 def test_a_conflict_is_found_when_two_values_appear_on_different_sides() -> None:
     label = _label(("28", (0,)), ("29", (1, 2)))
     found = Conflict("number", "the age", (_side("28", "r0"), _side("29", "r2")))
-    assert ec.finds(label, found, DOCS)
+    assert cl.finds(label, found, DOCS)
     # The right values held by the wrong reports, or the wrong values, do not count.
     swapped = Conflict("number", "the age", (_side("28", "r1"), _side("29", "r0")))
-    assert not ec.finds(label, swapped, DOCS)
+    assert not cl.finds(label, swapped, DOCS)
     wrong = Conflict("number", "the age", (_side("27", "r0"), _side("29", "r1")))
-    assert not ec.finds(label, wrong, DOCS)
+    assert not cl.finds(label, wrong, DOCS)
     # Both values on one side is no disagreement.
     one_side = Conflict("number", "the age", (_side("28 or 29", "r0", "r1"), _side("30", "r2")))
-    assert not ec.finds(label, one_side, DOCS)
+    assert not cl.finds(label, one_side, DOCS)
 
 
 def test_a_dropped_document_cannot_be_found() -> None:
     label = _label(("Tuesday", (3,)), ("Wednesday", (0,)))
     conflict = Conflict("date", "the day", (_side("Tuesday", "r1"), _side("Wednesday", "r0")))
-    assert not ec.finds(label, conflict, DOCS)
+    assert not cl.finds(label, conflict, DOCS)
 
 
 def test_hard_recall_counts_stated_conflicts_only() -> None:
     label = _label(("28", (0,)), ("29", (1,)))
     soft = Conflict("number", "the age", (_side("28", "r0"), _side("29", "r1")), strength="soft")
     running = Conflict("number", "the toll", (_side("28", "r0"), _side("29", "r1")), running=True)
-    assert not ec.is_found(label, [soft], DOCS, stated_only=True)
-    assert ec.is_found(label, [soft], DOCS, stated_only=False)
-    assert ec.is_found(label, [running], DOCS, stated_only=True)  # running figures are stated
+    assert not cl.is_found(label, [soft], DOCS, stated_only=True)
+    assert cl.is_found(label, [soft], DOCS, stated_only=False)
+    assert cl.is_found(label, [running], DOCS, stated_only=True)  # running figures are stated
 
 
 # Reading toy clusters
@@ -120,7 +121,7 @@ def test_allsides_documents_left_out_map_to_none() -> None:
             _allsides_article("Vote on Wednesday", "The council voted Wednesday."),
         ]
     )
-    cluster = ec.allsides_cluster(("allsides-val", 0), line)
+    cluster = cl.allsides_cluster(("allsides-val", 0), line)
     assert [r.outlet for r in cluster.reports] == ["Article 1", "Article 2"]
     assert cluster.doc_reports == (cluster.reports[0].id, None, cluster.reports[1].id)
 
@@ -129,15 +130,15 @@ def test_parse_labels_rejects_bad_entries() -> None:
     good = {"dataset": "allsides-val", "cluster": 0, "slot": "date", "strength": "hard"}
     one_value = {**good, "values": [{"value": "Tuesday", "docs": [0]}]}
     with pytest.raises(InputError, match="at least two values"):
-        ec.parse_labels({"conflicts": [one_value]})
+        cl.parse_labels({"conflicts": [one_value]})
     with pytest.raises(InputError, match="unknown dataset"):
-        ec.parse_labels({"no_conflict": [{"dataset": "nope", "cluster": 1}]})
+        cl.parse_labels({"no_conflict": [{"dataset": "nope", "cluster": 1}]})
 
 
 def test_parts_are_stable_and_both_used() -> None:
     keys = [("allsides-train", n) for n in range(40)]
-    parts = [ec.part_of(k) for k in keys]
-    assert parts == [ec.part_of(k) for k in keys]
+    parts = [cl.part_of(k) for k in keys]
+    assert parts == [cl.part_of(k) for k in keys]
     assert set(parts) == {"tune", "held-out"}
 
 
@@ -228,8 +229,8 @@ def _toy_brief(reports: Sequence[Report]) -> tuple[Conflict, ...]:
 
 def test_run_scores_recall_false_alarms_and_failures(tmp_path: Path) -> None:
     data = _toy_data(tmp_path / "data")
-    labels = ec.read_labels(data / ec.LABELS)
-    loaded = ec.load_clusters(data, labels.clusters())
+    labels = cl.read_labels(data / cl.LABELS)
+    loaded = cl.load_clusters(data, labels.clusters())
     result = ec.run(labels, loaded, _toy_brief)
     assert (result.quotes, result.quote_misses) == (6, 0)  # doc index i is report i
     whole = next(s for s in result.summaries if s.part == "all")
@@ -258,8 +259,8 @@ def test_run_scores_recall_false_alarms_and_failures(tmp_path: Path) -> None:
 
 def test_part_and_limit_restrict_the_work(tmp_path: Path) -> None:
     data = _toy_data(tmp_path / "data")
-    labels = ec.read_labels(data / ec.LABELS)
-    loaded = ec.load_clusters(data, labels.clusters())
+    labels = cl.read_labels(data / cl.LABELS)
+    loaded = cl.load_clusters(data, labels.clusters())
     briefed: list[int] = []
 
     def counting(reports: Sequence[Report]) -> tuple[Conflict, ...]:

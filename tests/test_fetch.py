@@ -11,9 +11,10 @@ import pytest
 from newsweave.config import Settings
 from newsweave.errors import FetchError
 from newsweave.ingest.feeds import html_text, parse_feed, read_opml
-from newsweave.ingest.fetch import add_sources, fetch
+from newsweave.ingest.fetch import add_sources
 from newsweave.ingest.guard import Guard
 from newsweave.ingest.http import FetchSettings
+from newsweave.pipeline.fetching import fetch
 from newsweave.storage.store import Store
 from tests.feedserver import FeedServer, Route, article, rss
 

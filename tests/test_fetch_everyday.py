@@ -21,7 +21,8 @@ from click.testing import CliRunner, Result
 from newsweave.cli import main
 from newsweave.config import Settings
 from newsweave.ingest.feeds import read_opml
-from newsweave.ingest.fetch import add_sources, fetch
+from newsweave.ingest.fetch import add_sources
+from newsweave.pipeline.fetching import fetch
 from newsweave.storage.store import Store
 from tests.feedserver import FeedServer, Route, article, rss
 from tests.test_fetch import FERRY, LIBRARY

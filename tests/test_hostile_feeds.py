@@ -21,9 +21,10 @@ from newsweave.config import Limits, Settings
 from newsweave.errors import ComposeError, FetchError
 from newsweave.ingest import feeds
 from newsweave.ingest.feeds import parse_feed
-from newsweave.ingest.fetch import add_sources, fetch
+from newsweave.ingest.fetch import add_sources
 from newsweave.ingest.http import FetchSettings
 from newsweave.ingest.isolate import ParsePool
+from newsweave.pipeline.fetching import fetch
 from newsweave.storage.store import Store
 from tests.feedserver import FeedServer, Route, article, rss
 from tests.hostile import run_cli
@@ -445,7 +446,7 @@ def test_fetch_and_sources_say_why_a_story_was_not_briefed(
     from click.testing import CliRunner
 
     from newsweave.cli import main
-    from newsweave.pipeline.briefing import library
+    from newsweave.pipeline import library
 
     def no_brief(*args: object, **kwargs: object) -> None:
         raise ComposeError("no sentence of these reports is supported by its own report")

@@ -19,11 +19,13 @@ import numpy as np
 import pytest
 
 from newsweave.config import Limits, Settings
-from newsweave.ingest.files import cut_utf8, limit_report, load_paths
+from newsweave.ingest.files import load_paths
+from newsweave.ingest.limits import cut_utf8, limit_report
 from newsweave.pipeline.briefing import choose_reports
-from newsweave.pipeline.library import ingest, stories_json, update_stories
+from newsweave.pipeline.library import ingest, update_stories
+from newsweave.pipeline.listing import stories_json
 from newsweave.records import Report
-from newsweave.storage.store import MAX_FILING_ATTEMPTS, Store
+from newsweave.storage import MAX_FILING_ATTEMPTS, Store
 from newsweave.text.embed import Embedder, batches, make_embedder
 from tests.feedserver import FeedServer, Route, rss
 from tests.hostile import SECONDS, run_cli

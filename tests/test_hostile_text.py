@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsweave.brief.claims import WordIndex, align, read_story
+from newsweave.analysis import WordIndex
 from newsweave.config import Limits
 from newsweave.ids import report_id
 from newsweave.records import Report, Sentence
 from newsweave.text.neighbours import close_pairs
 from newsweave.text.sentences import SentenceReader, split_sentences
 from newsweave.text.words import content_words
+from newsweave.writing.claims import align, read_story
 from tests import textgen
 from tests.hostile import run_cli
 

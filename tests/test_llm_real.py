@@ -17,13 +17,13 @@ from types import ModuleType
 
 import pytest
 
-from newsweave.brief.writers.check import supports
 from newsweave.config import Settings
 from newsweave.ingest.files import load_paths
 from newsweave.pipeline.briefing import brief_demo
 from newsweave.render import render
 from newsweave.text.embed import Embedder
 from newsweave.verification.story import brief_verifier
+from newsweave.writing.writers.check import supports
 
 from .conftest import DEMO_DIR
 

@@ -20,10 +20,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from newsweave.brief.writers import MemoryCache
-from newsweave.brief.writers.check import supports
-from newsweave.brief.writers.client import chat_url, retry_after
-from newsweave.brief.writers.grounding import PROMPT_VERSION, parse_answer
 from newsweave.cli import main
 from newsweave.config import Settings, load_settings
 from newsweave.errors import ConfigError
@@ -34,6 +30,10 @@ from newsweave.render.jsonout import brief_from_dict, brief_to_dict, render_json
 from newsweave.storage.store import Store
 from newsweave.text.embed import Embedder
 from newsweave.verification.story import brief_verifier
+from newsweave.writing.writers.cache import MemoryCache
+from newsweave.writing.writers.check import supports
+from newsweave.writing.writers.client import chat_url, retry_after
+from newsweave.writing.writers.grounding import PROMPT_VERSION, parse_answer
 
 from .conftest import DEMO_DIR
 from .llmserver import Reply, ScriptedLLM, chat, claim_with, grounded_claims, sentences
@@ -557,7 +557,7 @@ def test_reader_shows_who_wrote_each_sentence(
     pytest.importorskip("fastapi")
     import lxml.html
 
-    from newsweave.storage.store import StoryRow
+    from newsweave.storage import StoryRow
     from newsweave.web import views
     from newsweave.web.reader import Reader
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from newsweave.text.slots import disagree, extract_slots, numbers, people, places
+from newsweave.text.values.names import person_slots as people
+from newsweave.text.values.numbers import number_slots as numbers
+from newsweave.text.values.places import place_slots as places
+from newsweave.text.values.slots import disagree, extract_slots
 
 PUBLISHED = datetime(2026, 6, 5, 9, 0, tzinfo=timezone(timedelta(hours=5)))
 

@@ -16,9 +16,18 @@ import pytest
 from newsweave.errors import StoreError
 from newsweave.ids import report_id
 from newsweave.records import Brief, BriefSentence, Report, Source
+from newsweave.storage import migrations as migrations_module
 from newsweave.storage import store as store_module
-from newsweave.storage.database import POSTGRESQL, Database, connect, parse_target
-from newsweave.storage.store import MIGRATIONS, AddResult, Store
+from newsweave.storage.database import (
+    BUSY_TIMEOUT_MS,
+    POSTGRESQL,
+    Database,
+    connect,
+    parse_target,
+)
+from newsweave.storage.migrations import MIGRATIONS
+from newsweave.storage.reports import AddResult
+from newsweave.storage.store import Store
 
 KATHMANDU = timezone(timedelta(hours=5, minutes=45))
 NEW_YORK_WINTER = timezone(timedelta(hours=-5))
@@ -117,7 +126,7 @@ def test_open_creates_folders_and_sets_pragmas(sqlite_db: Path) -> None:
         conn = store._conn
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == store_module.BUSY_TIMEOUT_MS
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
 
 
 def test_migrations_are_recorded_by_name(store: Store) -> None:
@@ -140,7 +149,7 @@ def test_reopen_applies_only_new_migrations(db: str, monkeypatch: pytest.MonkeyP
         pass
     calls: list[str] = []
 
-    def counted(name: str, migration: store_module.Migration) -> store_module.Migration:
+    def counted(name: str, migration: migrations_module.Migration) -> migrations_module.Migration:
         def run(conn: Database) -> None:
             calls.append(name)
             migration(conn)

@@ -22,15 +22,10 @@ from newsweave.cli import main
 from newsweave.config import Settings, load_settings
 from newsweave.errors import ConfigError, StoreError
 from newsweave.render.jsonout import render_json
-from newsweave.storage.database import (
-    POSTGRESQL,
-    SQLITE,
-    Row,
-    connect_read_only,
-    parse_target,
-    to_psycopg,
-)
-from newsweave.storage.store import MIGRATIONS, Store
+from newsweave.storage.database import POSTGRESQL, SQLITE, connect_read_only, parse_target
+from newsweave.storage.migrations import MIGRATIONS
+from newsweave.storage.pgcompat import Row, to_psycopg
+from newsweave.storage.store import Store
 from newsweave.storage.transfer import export_library, import_library, unexported_tables
 from newsweave.text.embed import Embedder, make_embedder
 

@@ -18,11 +18,13 @@ from click.testing import CliRunner, Result
 from newsweave.cli import EXIT_SKIPPED, main
 from newsweave.config import Settings
 from newsweave.errors import StoreError
-from newsweave.pipeline.library import IngestRun, ingest, stories_json, story_brief
+from newsweave.pipeline.library import IngestRun, ingest
+from newsweave.pipeline.listing import stories_json, story_brief
 from newsweave.records import Report
 from newsweave.render.jsonout import render_json
 from newsweave.storage import store as store_module
-from newsweave.storage.store import MIGRATIONS, Store
+from newsweave.storage.migrations import MIGRATIONS
+from newsweave.storage.store import Store
 from newsweave.stories.clustering import StorySettings
 from newsweave.text.embed import Embedder, make_embedder
 

@@ -17,8 +17,11 @@ from newsweave.records import Brief, BriefSentence, Report
 from newsweave.render import render
 from newsweave.render.jsonout import brief_from_dict, brief_to_dict
 from newsweave.text.embed import Embedder
-from newsweave.text.statements import analyse_text, quantities, stem
-from newsweave.verification.citations import CHECKS, VALUE_CHECKS, Verifier, verify_batch
+from newsweave.text.values.numbers import quantities
+from newsweave.text.values.statements import analyse_text
+from newsweave.text.values.stems import stem
+from newsweave.verification.batch import verify_batch
+from newsweave.verification.citations import CHECKS, VALUE_CHECKS, Verifier
 from newsweave.verification.story import denial
 
 from .conftest import SHARED_DATA
@@ -580,7 +583,8 @@ SUMMEDITS = SHARED_DATA / "summedits-dev"
 
 @pytest.mark.skipif(not SUMMEDITS.is_dir(), reason=f"SummEdits dev data not found at {SUMMEDITS}")
 def test_summedits_held_out_balanced_accuracy_beats_the_goal_and_the_peers(v: Verifier) -> None:
-    from newsweave_bench.verify import read_summedits, run_summedits
+    from newsweave_bench.datasets import read_summedits
+    from newsweave_bench.summedits import run_summedits
 
     result = run_summedits(read_summedits(SUMMEDITS), v)
     rows = {r.system: r for r in result.rows}
@@ -594,25 +598,26 @@ def test_the_benchmark_scores_what_verify_batch_returns(
     v: Verifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every held-out verdict of eval-verify comes from verify_batch, the CLI's function."""
-    from newsweave_bench import verify as ev
+    from newsweave_bench import summedits, verdicts
+    from newsweave_bench.datasets import SummEditsItem
 
     seen: list[str] = []
-    real = ev.verify_batch
+    real = verdicts.verify_batch
 
     def spy(lines, verifier):  # type: ignore[no-untyped-def]
         lines = list(lines)
         seen.extend(json.loads(line)["id"] for line in lines)
         yield from real(lines, verifier)
 
-    monkeypatch.setattr(ev, "verify_batch", spy)
+    monkeypatch.setattr(verdicts, "verify_batch", spy)
     other = "Exports of cotton rose sharply last year, the trade ministry said in Karachi."
     items = [
-        ev.SummEditsItem("a_1", SOURCE, "A fire gutted a textile mill in Faisalabad.", True, "a"),
-        ev.SummEditsItem("a_2", SOURCE, "A fire destroyed a textile mill in Lahore.", False, "a"),
-        ev.SummEditsItem("b_1", other, "Cotton exports rose sharply last year.", True, "b"),
-        ev.SummEditsItem("b_2", other, "Cotton exports fell sharply last year.", False, "b"),
+        SummEditsItem("a_1", SOURCE, "A fire gutted a textile mill in Faisalabad.", True, "a"),
+        SummEditsItem("a_2", SOURCE, "A fire destroyed a textile mill in Lahore.", False, "a"),
+        SummEditsItem("b_1", other, "Cotton exports rose sharply last year.", True, "b"),
+        SummEditsItem("b_2", other, "Cotton exports fell sharply last year.", False, "b"),
     ]  # fmt: skip
-    result = ev.run_summedits(items, v)
+    result = summedits.run_summedits(items, v)
     # Five verifier rows score each item once per held-out fold, plus the shipped model.
     assert sorted(seen) == sorted(["a_1", "a_2", "b_1", "b_2"] * 5)
     assert {r.system: r.held_out for r in result.rows}["verifier"] == 100.0
@@ -622,7 +627,7 @@ def test_the_benchmark_scores_what_verify_batch_returns(
     cli = {o["id"]: o["verdict"] for o in map(json.loads, out.stdout.splitlines())}
     assert cli == {
         i: r.verdict
-        for i, r in ev.batch_verdicts(v, [(i.id, i.summary, i.doc) for i in items]).items()
+        for i, r in verdicts.batch_verdicts(v, [(i.id, i.summary, i.doc) for i in items]).items()
     }
 
 
@@ -631,7 +636,8 @@ FNC1 = SHARED_DATA / "fnc1-dev"
 
 @pytest.mark.skipif(not FNC1.is_dir(), reason=f"FNC-1 dev data not found at {FNC1}")
 def test_fnc1_is_scored_from_verdicts_with_models_fitted_on_other_folds(v: Verifier) -> None:
-    from newsweave_bench.verify import read_fnc1, run_fnc1
+    from newsweave_bench.datasets import read_fnc1
+    from newsweave_bench.fnc1 import run_fnc1
 
     pairs, bodies = read_fnc1(FNC1)
     result = run_fnc1(pairs, bodies, v, limit=40, peers=False)
@@ -672,7 +678,7 @@ def test_the_shipped_model_reads_back_and_its_trees_are_the_learner_s() -> None:
 
 def test_benchmark_readers_name_bad_input(tmp_path: Path) -> None:
     from newsweave.errors import InputError
-    from newsweave_bench.verify import read_fnc1, read_summedits
+    from newsweave_bench.datasets import read_fnc1, read_summedits
 
     with pytest.raises(InputError, match=r"no SummEdits \.json file"):
         read_summedits(tmp_path)

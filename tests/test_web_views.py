@@ -12,7 +12,7 @@ import pytest
 
 from newsweave.config import Settings
 from newsweave.records import Brief, BriefSentence, Conflict, ConflictValue, Source, Support
-from newsweave.storage.store import StoryRow
+from newsweave.storage import StoryRow
 from newsweave.web import atom, queries, views
 from newsweave.web.http import Cached, ResponseCache, cached_body, etag_matches
 from newsweave.web.reader import Reader

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newsweave.cli import _fail, _settings, _write
+from newsweave.cli.common import fail, settings_of, write_output
 from newsweave.errors import NewsweaveError
 
 
@@ -66,19 +66,20 @@ def eval_(
     import json
 
     from newsweave_bench import rouge as ev
+    from newsweave_bench import systems as sy
 
     if sum(x is not None for x in (multinews, allsides, jsonl)) != 1:
         raise click.UsageError("give exactly one of --multinews, --allsides, --jsonl")
     try:
-        names = ev.parse_system_names(systems)
+        names = sy.parse_system_names(systems)
     except NewsweaveError as error:
         raise click.BadParameter(str(error), param_hint="--systems") from None
     try:
-        ev.require_extra(names)
+        sy.require_extra(names)
         clusters = ev.dataset_clusters(
             multinews=multinews, allsides=allsides, split=split, jsonl=jsonl
         )
-        registry = ev.make_systems(names, _settings(ctx))
+        registry = sy.make_systems(names, settings_of(ctx))
         result = ev.evaluate(
             clusters,
             registry,
@@ -87,12 +88,12 @@ def eval_(
             progress=_progress,
         )
     except NewsweaveError as error:
-        _fail(error)
+        fail(error)
     click.echo(ev.format_table(result))
     for row in [r for r in result.rows if r.error][:5]:
         click.echo(f"failed: {row.system} on cluster {row.id}: {row.error}", err=True)
     if json_out is not None:
-        _write(json.dumps(ev.result_to_json(result), indent=1) + "\n", json_out)
+        write_output(json.dumps(ev.result_to_json(result), indent=1) + "\n", json_out)
 
 
 def _note(message: str) -> None:
@@ -119,30 +120,34 @@ def eval_verify(data: Path, only: str | None, limit: int | None, json_out: Path 
     """Benchmark the verifier and its peers side by side: SummEdits and FNC-1 (dev)."""
     import json
 
+    from newsweave_bench import fnc1 as ef
+    from newsweave_bench import summedits as es
+    from newsweave_bench import verdicts
     from newsweave_bench import verify as ev
+    from newsweave_bench.datasets import read_fnc1, read_summedits
 
     summedits = fnc1 = None
     try:
-        verifier = ev.default_verifier()
+        verifier = verdicts.default_verifier()
         if only in (None, "summedits"):
             folder = data / "summedits-dev"
             if folder.is_dir():
-                summedits = ev.run_summedits(ev.read_summedits(folder), verifier)
-                click.echo(ev.format_summedits(summedits))
+                summedits = es.run_summedits(read_summedits(folder), verifier)
+                click.echo(es.format_summedits(summedits))
             else:
                 click.echo(f"skipped: {folder} not found")
         if only in (None, "fnc1"):
             folder = data / "fnc1-dev"
             if folder.is_dir():
-                pairs, bodies = ev.read_fnc1(folder)
-                fnc1 = ev.run_fnc1(pairs, bodies, verifier, limit=limit, progress=_note)
-                click.echo("\n" + ev.format_fnc1(fnc1))
+                pairs, bodies = read_fnc1(folder)
+                fnc1 = ef.run_fnc1(pairs, bodies, verifier, limit=limit, progress=_note)
+                click.echo("\n" + ef.format_fnc1(fnc1))
             else:
                 click.echo(f"skipped: {folder} not found")
     except NewsweaveError as error:
-        _fail(error)
+        fail(error)
     if json_out is not None:
-        _write(json.dumps(ev.result_to_json(summedits, fnc1), indent=1) + "\n", json_out)
+        write_output(json.dumps(ev.result_to_json(summedits, fnc1), indent=1) + "\n", json_out)
 
 
 @click.command("eval-conflicts")
@@ -182,32 +187,33 @@ def eval_conflicts(
     import tempfile
 
     from newsweave.text.embed import make_embedder
+    from newsweave_bench import conflict_labels as cl
     from newsweave_bench import conflicts as ec
 
-    labels_path = data / ec.LABELS
+    labels_path = data / cl.LABELS
     if not labels_path.is_file():
         click.echo(f"skipped: {labels_path} not found")
         return
     try:
-        labels = ec.read_labels(labels_path)
+        labels = cl.read_labels(labels_path)
         keys = ec.select_clusters(labels, part, limit)
-        missing = ec.missing_files(data, (k[0] for k in keys))
+        missing = cl.missing_files(data, (k[0] for k in keys))
         if missing:
             click.echo(f"skipped: {', '.join(map(str, missing))} not found")
             return
-        loaded = ec.load_clusters(data, keys)
+        loaded = cl.load_clusters(data, keys)
         with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
-            settings = _settings(ctx).with_(home=Path(home))
+            settings = settings_of(ctx).with_(home=Path(home))
             embedder = make_embedder(settings.embedder)  # loaded once, before timing
             brief = ec.product_brief(settings, embedder)
             result = ec.run(labels, loaded, brief, part=part, limit=limit, progress=_note)
     except NewsweaveError as error:
-        _fail(error)
+        fail(error)
     click.echo(ec.format_result(result))
     if show:
         click.echo("\n" + ec.format_show(result))
     if json_out is not None:
-        _write(json.dumps(ec.result_to_json(result), indent=1) + "\n", json_out)
+        write_output(json.dumps(ec.result_to_json(result), indent=1) + "\n", json_out)
 
 
 @click.command("eval-writer")
@@ -256,7 +262,7 @@ def eval_writer(
     names = [w.strip() for w in writers.split(",") if w.strip()]
     peer_names = [p.strip() for p in peers.split(",") if p.strip()]
     try:
-        settings = _settings(ctx)
+        settings = settings_of(ctx)
         endpoint = {k: v for k, v in {"url": llm_url, "model": llm_model}.items() if v}
         with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
             settings = settings.with_(home=Path(home), llm=replace(settings.llm, **endpoint))
@@ -270,12 +276,12 @@ def eval_writer(
                 progress=lambda n: click.echo(f"{n} clusters done", err=True),
             )
     except NewsweaveError as error:
-        _fail(error)
+        fail(error)
     click.echo(ev.format_table(result.evaluation))
     click.echo("")
     click.echo(ew.format_writers(result))
     if json_out is not None:
-        _write(json.dumps(ew.result_to_json(result), indent=1) + "\n", json_out)
+        write_output(json.dumps(ew.result_to_json(result), indent=1) + "\n", json_out)
 
 
 @click.command("eval-prose")
@@ -298,6 +304,7 @@ def eval_prose(ctx: click.Context, data: Path, limit: int | None) -> None:
     from newsweave.text.embed import make_embedder
     from newsweave_bench import prose as ep
     from newsweave_bench import rouge as ev
+    from newsweave_bench import systems as sy
     from newsweave_bench.datasets import Cluster, cluster_reports
 
     sets = {
@@ -311,9 +318,9 @@ def eval_prose(ctx: click.Context, data: Path, limit: int | None) -> None:
         click.echo(f"skipped: no Multi-News or AllSides dev data under {data}")
         return
     try:
-        ev.require_extra(["newsweave"])
+        sy.require_extra(["newsweave"])
         with tempfile.TemporaryDirectory(prefix="newsweave-eval-") as home:
-            settings = _settings(ctx).with_(home=Path(home))
+            settings = settings_of(ctx).with_(home=Path(home))
             embedder = make_embedder(settings.embedder)  # loaded once, before timing
 
             def brief(cluster: Cluster) -> Brief:
@@ -324,5 +331,5 @@ def eval_prose(ctx: click.Context, data: Path, limit: int | None) -> None:
                 for name, where in present.items()
             ]
     except NewsweaveError as error:
-        _fail(error)
+        fail(error)
     click.echo(ep.format_counts(results))

@@ -17,6 +17,7 @@ from newsweave.ids import report_id
 from newsweave.records import Report
 
 TITLE_WORDS = 12
+STANCES = ("agree", "disagree", "discuss", "unrelated")
 
 
 @dataclass(frozen=True)
@@ -208,3 +209,80 @@ def detokenise(tokens: Sequence[str]) -> str:
     for pattern, replacement in _DETOKENISE:
         text = pattern.sub(replacement, text)
     return text.strip()
+
+
+# The verifier's sets: SummEdits (news, dev) and FNC-1 (dev)
+
+
+@dataclass(frozen=True)
+class SummEditsItem:
+    """One summary of one article and whether annotators found it consistent."""
+
+    id: str
+    doc: str
+    summary: str
+    consistent: bool
+    doc_id: str
+
+
+@dataclass(frozen=True)
+class StancePair:
+    """One headline and one body, with the body's stance towards the headline."""
+
+    headline: str
+    body_id: str
+    stance: str
+
+
+def read_summedits(folder: Path) -> list[SummEditsItem]:
+    """Every item of every SummEdits JSON file in a folder."""
+    files = sorted(Path(folder).glob("*.json"))
+    if not files:
+        raise InputError(str(folder), "no SummEdits .json file in this folder")
+    items = []
+    for path in files:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InputError(str(path), f"not readable as JSON ({error})") from None
+        if not isinstance(data, list):
+            raise InputError(str(path), "expected a JSON list of items")
+        for k, row in enumerate(data):
+            try:
+                label = str(row["label"]).strip()
+                if label not in ("0", "1"):
+                    raise ValueError(f"label {row['label']!r} is not 0 or 1")
+                doc_id = str(row["id"]).rsplit("_", 1)[0]
+                items.append(
+                    SummEditsItem(str(row["id"]), row["doc"], row["summary"], label == "1", doc_id)
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                raise InputError(f"{path}: item {k}", f"bad SummEdits item ({error})") from None
+    return items
+
+
+def read_fnc1(folder: Path) -> tuple[list[StancePair], dict[str, str]]:
+    """FNC-1 stances.csv and bodies.csv: the pairs and the bodies by id."""
+    folder = Path(folder)
+    bodies_path, stances_path = folder / "bodies.csv", folder / "stances.csv"
+    for path in (bodies_path, stances_path):
+        if not path.is_file():
+            raise InputError(str(path), "file not found")
+    csv.field_size_limit(1 << 24)
+    try:
+        with bodies_path.open(encoding="utf-8", newline="") as f:
+            bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(f)}
+        with stances_path.open(encoding="utf-8", newline="") as f:
+            pairs = [
+                StancePair(row["Headline"], row["Body ID"], row["Stance"])
+                for row in csv.DictReader(f)
+            ]
+    except (KeyError, csv.Error, UnicodeDecodeError) as error:
+        raise InputError(str(folder), f"not in the FNC-1 layout ({error})") from None
+    unknown = {p.body_id for p in pairs} - bodies.keys()
+    if unknown:
+        raise InputError(str(stances_path), f"{len(unknown)} body ids not in bodies.csv")
+    bad = {p.stance for p in pairs} - set(STANCES)
+    if bad:
+        raise InputError(str(stances_path), f"unknown stances: {sorted(bad)}")
+    return pairs, bodies

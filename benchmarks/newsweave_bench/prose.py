@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from newsweave.records import Brief
-from newsweave.render import CITATION_GROUP
+from newsweave.text.notation import CITATION_GROUP
 from newsweave.text.sentences import is_dangling, is_furniture, split_sentences
 from newsweave_bench.datasets import Cluster
 from newsweave_bench.rouge import rouge
-from newsweave_bench.verify import text_table
+from newsweave_bench.tables import text_table
 
 # The attribution templates earlier briefs opened single-source sentences with.
 # ("According to police, ..." is the source's own attribution, not a template.)

@@ -1,7 +1,7 @@
 """The writers measured on clusters with reference summaries: ROUGE, acceptance, time.
 
 Each writer briefs every cluster through ``make_brief`` exactly as the product does (the
-``newsweave`` system of newsweave_bench.rouge: the reference's length as the word budget,
+``newsweave`` system of newsweave_bench.systems: the reference's length as the word budget,
 ``fill``, text cut at the budget), beside extractive peers under the same budget. For the
 model writer it also counts, over all briefs: sentences the model wrote, how many
 verification accepted, what the rejected ones got wrong (by kind), and why briefs fell back.
@@ -19,10 +19,11 @@ from newsweave.errors import ConfigError
 from newsweave.records import Brief
 from newsweave.text.embed import Embedder
 from newsweave_bench import rouge as ev
+from newsweave_bench import systems as sy
 from newsweave_bench.datasets import Cluster, cluster_reports
 
 WRITER_NAMES = ("extractive", "llm")
-PEER_NAMES = tuple(ev.BASELINES)
+PEER_NAMES = tuple(sy.BASELINES)
 
 
 @dataclass
@@ -59,20 +60,20 @@ class WriterTally:
 
 def writer_system(
     settings: Settings, embedder: Embedder | None, writer: str, tally: WriterTally
-) -> ev.System:
+) -> sy.System:
     """A writer as a benchmark system: the product's make_brief, its text cut at the budget."""
     from newsweave.pipeline.briefing import make_brief
-    from newsweave.render import CITATION_GROUP
+    from newsweave.text.notation import CITATION_GROUP
 
     def run(cluster: Cluster, budget: int) -> str:
-        words = max(budget, ev.MIN_SETTINGS_WORDS)
+        words = max(budget, sy.MIN_SETTINGS_WORDS)
         brief_settings = settings.with_(
             writer=writer, max_words=words, max_body_sentences=words, fill=True
         )
         brief = make_brief(cluster_reports(cluster, "eval"), brief_settings, embedder)
         tally.add(cluster.id, brief)
         text = " ".join(CITATION_GROUP.sub(" ", s.text) for s in brief.sentences)
-        return ev.cut(text, budget)
+        return sy.cut(text, budget)
 
     run.__name__ = writer
     return run
@@ -108,13 +109,13 @@ def run(
         )
     if "llm" in writers:
         settings.with_(writer="llm")  # a missing endpoint is named now, not once per cluster
-    systems = ev.make_systems(list(peers), settings) if peers else {}
+    systems = sy.make_systems(list(peers), settings) if peers else {}
     if embedder is None:
         from newsweave.text.embed import make_embedder
 
         embedder = make_embedder(settings.embedder, settings.limits.embed_chars)
     tallies = tuple(WriterTally(w) for w in writers)
-    ordered: dict[str, ev.System] = {
+    ordered: dict[str, sy.System] = {
         t.writer: writer_system(settings, embedder, t.writer, t) for t in tallies
     }
     ordered.update(systems)

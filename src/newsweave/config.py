@@ -7,12 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from newsweave.choices import (
+    EMBEDDERS,
+    LLM_JSON_MODES,
+    SALIENCE,
+    WRITERS,
+    validate_base_url,
+    validate_database,
+)
+from newsweave.configfile import config_path, read_config, settings_values
 from newsweave.errors import ConfigError
-
-EMBEDDERS = ("hybrid", "wordllama", "lexical")
-SALIENCE = ("learned", "heuristic")
-WRITERS = ("extractive", "llm")
-LLM_JSON_MODES = ("auto", "json_schema", "json_object", "none")
 
 
 @dataclass(frozen=True)
@@ -125,41 +129,10 @@ def validate(settings: Settings) -> Settings:
         raise ConfigError("max_body_sentences must be at least 1")
     if settings.max_words is not None and settings.max_words < 10:
         raise ConfigError("max_words must be at least 10")
-    _validate_database(settings.database)
-    _validate_base_url(settings.base_url)
+    validate_database(settings.database)
+    validate_base_url(settings.base_url)
     _validate_writer(settings)
     return settings
-
-
-DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
-
-
-def _validate_database(database: str | None) -> None:
-    """A database setting must be a path or a URL of a backend the store has."""
-    if database is None:
-        return
-    scheme, sep, _ = database.strip().partition("://")
-    if not database.strip():
-        raise ConfigError("database is empty: give a path, sqlite:///path or postgresql://...")
-    if sep and scheme.lower() not in DATABASE_SCHEMES:
-        raise ConfigError(
-            f"database URL scheme {scheme!r} is not one of: {', '.join(DATABASE_SCHEMES)} "
-            "(give a path, sqlite:///path or postgresql://...)"
-        )
-
-
-def _validate_base_url(base_url: str | None) -> None:
-    """The reader's public address must be an absolute http(s) URL with a host name."""
-    if base_url is None:
-        return
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"base_url {base_url!r} is not an http(s) address with a host name "
-            "(e.g. https://news.example.org/)"
-        )
 
 
 def _validate_writer(settings: Settings) -> None:
@@ -211,8 +184,6 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     _DATABASE_URL), then
     overrides (llm_url, llm_model, llm_api_key too). The one place precedence is decided.
     """
-    from newsweave.configfile import config_path, read_config, settings_values
-
     env = os.environ if env is None else env
     home = Path(str(overrides.get("home") or default_home(env)))
     in_file, llm_in_file = settings_values(read_config(config_path(home)))

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsweave.choices import (
+    EMBEDDERS,
+    LLM_JSON_MODES,
+    SALIENCE,
+    WRITERS,
+    validate_base_url,
+    validate_database,
+)
 from newsweave.errors import ConfigError
 
 CONFIG_NAME = "config.toml"
@@ -33,21 +41,34 @@ class Key:
     minimum: float | None = None
     optional: bool = False  # may be unset (None) in Settings
     secret: bool = False  # never shown by `config list`; stored only when set explicitly
-    # Checked also by config.validate on its own (a URL's form): done when read, so the error
-    # names the file; only for keys that depend on no other setting.
-    alone: bool = False
+    # The check config.validate also makes of this value on its own (a URL's form): made when
+    # the file is read, so the error names the file; only for keys that depend on no other.
+    check: Callable[[str], None] | None = None
 
 
 def keys() -> tuple[Key, ...]:
-    """Every key the config file accepts (database only where Settings has that field)."""
-    from newsweave.config import EMBEDDERS, LLM_JSON_MODES, SALIENCE, WRITERS, Settings
-
-    found: list[Key] = [
+    """Every key the config file accepts."""
+    return (
         Key(
             "allow_hosts",
             "list",
             'hosts that may be fetched although loopback or private, e.g. ["127.0.0.1"]',
             env="NEWSWEAVE_ALLOW_HOSTS",
+        ),
+        Key(
+            "database",
+            "str",
+            "database: a path, sqlite:///PATH or postgresql://...",
+            env="NEWSWEAVE_DATABASE_URL",
+            optional=True,
+            check=validate_database,
+        ),
+        Key(
+            "base_url",
+            "str",
+            "the reader's public address",
+            optional=True,
+            check=validate_base_url,
         ),
         Key("embedder", "str", "sentence similarity", env="NEWSWEAVE_EMBEDDER", choices=EMBEDDERS),
         Key("writer", "str", "who writes the brief's sentences", "NEWSWEAVE_WRITER", WRITERS),
@@ -68,26 +89,7 @@ def keys() -> tuple[Key, ...]:
         ),
         Key("llm.timeout", "float", "seconds for a whole answer", minimum=0.001),
         Key("llm.json_mode", "str", "how the answer's shape is asked for", choices=LLM_JSON_MODES),
-    ]
-    present = {f.name for f in fields(Settings)}
-    if "database" in present:
-        found.insert(
-            1,
-            Key(
-                "database",
-                "str",
-                "database: a path, sqlite:///PATH or postgresql://...",
-                env="NEWSWEAVE_DATABASE_URL",
-                optional=True,
-                alone=True,
-            ),
-        )
-    if "base_url" in present:
-        found.insert(
-            2,
-            Key("base_url", "str", "the reader's public address", optional=True, alone=True),
-        )
-    return tuple(found)
+    )
 
 
 def key_named(name: str, where: str = "") -> Key:
@@ -140,11 +142,9 @@ def check_value(key: Key, value: object) -> object:
         raise ConfigError(f"{key.name}: expected a non-empty string, got {value!r}")
     if key.choices and value not in key.choices:
         raise ConfigError(f"{key.name}: {value!r} is not one of: {', '.join(key.choices)}")
-    if key.alone:
-        from newsweave.config import Settings, validate
-
+    if key.check is not None:
         try:
-            validate(Settings(home=Path("."), **{key.name: value}))  # type: ignore[arg-type]
+            key.check(value)
         except ConfigError as exc:
             raise ConfigError(f"{key.name}: {exc}") from None
     return value

@@ -6,10 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from newsweave.config import Settings, load_settings
-from newsweave.errors import ConfigError, InputError
+from newsweave.errors import InputError
 from newsweave.records import Brief, Report
-
-FORMATS = {"markdown": "md", "md": "md", "json": "json", "html": "html"}
 
 
 def brief(
@@ -55,12 +53,9 @@ def brief(
 
 def render(brief: Brief, format: str = "markdown") -> str:
     """The brief as "markdown" (or "md"), "json" (schema newsweave.brief/1) or "html"."""
-    from newsweave.render import render as render_as
+    from newsweave.render import render_format
 
-    if format not in FORMATS:
-        known = ", ".join(FORMATS)
-        raise ConfigError(f"unknown output format {format!r}; known formats: {known}")
-    return render_as(brief, FORMATS[format])
+    return render_format(brief, format)
 
 
 __all__ = ["brief", "render"]

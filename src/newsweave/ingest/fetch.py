@@ -1,4 +1,7 @@
-"""Fetch every due source into the store, then file new reports into stories.
+"""Fetch every due source into the store; nothing here files reports into stories.
+
+Filing is left to the pipeline: newsweave.pipeline.fetching after a fetch, or a worker's
+file jobs (newsweave.pipeline.worker).
 
 Each item is committed on its own (its report and its item row in one transaction), and a
 source's validators (ETag, Last-Modified) only after all its items: a run killed at any point
@@ -7,7 +10,6 @@ loses nothing committed, and the next run fetches in full what it had not finish
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,13 +31,14 @@ from newsweave.ingest.feeds import (
     looks_like_feed,
     read_opml,
 )
-from newsweave.ingest.files import limit_report, make_report, valid_url
+from newsweave.ingest.files import make_report, valid_url
 from newsweave.ingest.guard import Guard
 from newsweave.ingest.http import Answer, Fetcher, FetchSettings
 from newsweave.ingest.isolate import ParsePool
+from newsweave.ingest.limits import limit_report
 from newsweave.ingest.robots import RobotsCache
-from newsweave.records import Problem, Report
-from newsweave.storage.store import SourceRow, Store
+from newsweave.records import Report
+from newsweave.storage import SourceRow, Store
 
 _ACCEPT_FEED = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -69,80 +72,15 @@ class Waiting:
 
 
 @dataclass(frozen=True)
-class FetchRun:
-    """What one fetch did: every source's outcome, and the stories it started or grew."""
+class Fetched:
+    """What fetching did, nothing filed yet: every source's outcome, and the schedule after."""
 
     outcomes: tuple[SourceOutcome, ...]
-    stories_new: tuple[str, ...] = ()
-    stories_updated: tuple[str, ...] = ()
-    briefs_made: int = 0
-    story_failures: tuple[str, ...] = ()
     # After the run: sources waiting out a backoff (failed this run or before), and when the
     # next source of all is due; what the command line says when nothing was fetched.
     waiting: tuple[Waiting, ...] = ()
     next_due: datetime | None = None
     followed: int = 0  # sources followed in all
-
-    @property
-    def new_reports(self) -> tuple[str, ...]:
-        """Ids of every report this run stored."""
-        return tuple(r for o in self.outcomes for r in o.new_reports)
-
-    @property
-    def failed(self) -> tuple[SourceOutcome, ...]:
-        """Outcomes of the sources that failed."""
-        return tuple(o for o in self.outcomes if not o.ok)
-
-    def refused_hosts(self) -> tuple[str, ...]:
-        """The refused hosts, if every failure (this run's, and of those backing off) is one."""
-        failures = {o.url: o.error or "" for o in self.failed}
-        failures.update({w.url: w.last_error or "" for w in self.waiting})
-        if not failures or not all(e.startswith("refused:") for e in failures.values()):
-            return ()
-        return tuple(sorted({urlsplit(url).hostname or url for url in failures}))
-
-    def to_json(self) -> dict[str, Any]:
-        """The run as JSON (`fetch --format json`, one line per round of `watch`)."""
-
-        def when(moment: datetime | None) -> str | None:
-            return None if moment is None else moment.isoformat()
-
-        return {
-            "sources": {
-                "followed": self.followed,
-                "fetched": len(self.outcomes),
-                "ok": len(self.outcomes) - len(self.failed),
-                "failed": len(self.failed),
-            },
-            "outcomes": [
-                {
-                    "source_id": o.source_id,
-                    "url": o.url,
-                    "ok": o.ok,
-                    "not_modified": o.not_modified,
-                    "new_reports": list(o.new_reports),
-                    "error": o.error,
-                    "problems": list(o.problems),
-                }
-                for o in self.outcomes
-            ],
-            "reports_new": list(self.new_reports),
-            "stories_new": list(self.stories_new),
-            "stories_updated": list(self.stories_updated),
-            "briefs_made": self.briefs_made,
-            "story_failures": list(self.story_failures),
-            "waiting": [
-                {
-                    "source_id": w.source_id,
-                    "url": w.url,
-                    "failures": w.failures,
-                    "last_error": w.last_error,
-                    "next_due": when(w.next_due),
-                }
-                for w in self.waiting
-            ],
-            "next_due": when(self.next_due),
-        }
 
 
 def guard_for(settings: Settings) -> Guard:
@@ -505,7 +443,7 @@ async def fetch_source(
     return await _SourceFetch(db, fetcher, source, now, limits, pool=pool, robots=robots).run()
 
 
-def fetch(
+def fetch_reports(
     settings: Settings,
     fs: FetchSettings | None = None,
     *,
@@ -514,10 +452,12 @@ def fetch(
     now: datetime | None = None,
     on_source: Callable[[SourceOutcome], None] | None = None,
     on_start: Callable[[int], None] | None = None,
-    stories: bool = True,
     stop: threading.Event | None = None,
-) -> FetchRun:
-    """Fetch due sources (every source if every=True), then file new reports into stories."""
+) -> Fetched:
+    """Fetch due sources (every source if every=True) and store their new reports.
+
+    Filing them into stories is left to the caller (newsweave.pipeline.fetching.fetch).
+    """
     fs = fs or FetchSettings()
     now = now or datetime.now(UTC)
     progress = _Progress(on_source)
@@ -531,28 +471,7 @@ def fetch(
         after = _schedule(db.sources(), now)
     order = {s.id: i for i, s in enumerate(sources)}
     outcomes = tuple(sorted(progress.outcomes, key=lambda o: order.get(o.source_id, 0)))
-    # A stopped run leaves filing to the next one, which files every unfiled report.
-    if not stories or (stop is not None and stop.is_set()):
-        return FetchRun(outcomes, **after)
-    from newsweave.pipeline.library import update_stories
-
-    try:
-        filed = update_stories(settings)
-    except StoreError:
-        raise  # the database failed: nothing more can be recorded
-    except Exception as exc:  # what was fetched stays stored; the next run files it
-        reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
-        failed = (f"stories not filed or briefed: {reason}",)
-        return FetchRun(outcomes, story_failures=failed, **after)
-    why = _story_problems(settings, filed.failures, filed.set_aside)
-    return FetchRun(
-        outcomes,
-        stories_new=filed.stories_new,
-        stories_updated=filed.stories_updated,
-        briefs_made=len(filed.briefs),
-        story_failures=why,
-        **after,
-    )
+    return Fetched(outcomes, **after)
 
 
 def _schedule(rows: Sequence[SourceRow], now: datetime) -> dict[str, Any]:
@@ -568,59 +487,6 @@ def _schedule(rows: Sequence[SourceRow], now: datetime) -> dict[str, Any]:
         "next_due": min(dues, default=None),
         "followed": len(rows),
     }
-
-
-def _story_problems(
-    settings: Settings, failures: Sequence[Problem], set_aside: Sequence[Problem]
-) -> tuple[str, ...]:
-    """Why stories were not briefed and reports not filed; each also noted under its sources.
-
-    `newsweave sources` then shows, under each source, what became of what it brought.
-    """
-    why: list[str] = []
-    with Store.open(settings.database_url) as db:
-        for failure in failures:
-            note = f"story {failure.origin} not briefed: {failure.reason}"
-            db.note_sources_of(db.story_report_ids(failure.origin), note)
-            why.append(note)
-        for aside in set_aside:
-            note = f"report {aside.origin} {aside.reason}"
-            db.note_sources_of([aside.origin], note)
-            why.append(note)
-    return tuple(why)
-
-
-class StopSignal:
-    """Set by SIGINT or SIGTERM, so a watch loop ends after the work in hand."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-
-    def install(self) -> None:
-        """Route SIGINT and SIGTERM to this stop signal (main thread only)."""
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: self.event.set())
-
-
-def watch(
-    settings: Settings,
-    every: timedelta,
-    stop: StopSignal,
-    fs: FetchSettings | None = None,
-    *,
-    on_run: Callable[[FetchRun], None] | None = None,
-    on_source: Callable[[SourceOutcome], None] | None = None,
-) -> int:
-    """Fetch, file and brief every `every` until stopped; return how many rounds ran."""
-    fs = fs or FetchSettings(interval=every)
-    rounds = 0
-    while not stop.event.is_set():
-        run = fetch(settings, fs, on_source=on_source, stop=stop.event)
-        rounds += 1
-        if on_run is not None:
-            on_run(run)
-        stop.event.wait(every.total_seconds())
-    return rounds
 
 
 def sources_json(rows: Sequence[SourceRow]) -> str:

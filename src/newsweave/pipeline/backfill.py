@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from distributed import WorkerPlugin
 
-from newsweave.brief.claims import publication_order
 from newsweave.config import Limits, Settings
 from newsweave.errors import ComposeError, ConfigError
 from newsweave.pipeline.library import (
@@ -56,6 +55,7 @@ from newsweave.storage.store import Store
 from newsweave.stories.clustering import StoryIndex, StorySettings, lead_text
 from newsweave.stories.dedupe import CopyIndex, CopySettings
 from newsweave.text.embed import Embedder, Thresholds, batches, capped, make_embedder
+from newsweave.writing.claims import publication_order
 
 if TYPE_CHECKING:
     from distributed import Client

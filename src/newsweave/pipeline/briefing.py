@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from newsweave.brief.claims import analyse
-from newsweave.brief.writers import WrittenCache, write_brief
 from newsweave.config import Limits, Settings
 from newsweave.errors import ComposeError
 from newsweave.ids import content_hash
@@ -17,6 +15,9 @@ from newsweave.ingest.files import load_paths
 from newsweave.records import Brief, LoadResult, Problem, Report
 from newsweave.text.embed import Embedder, make_embedder
 from newsweave.verification.story import brief_verifier
+from newsweave.writing.claims import analyse
+from newsweave.writing.writers import write_brief
+from newsweave.writing.writers.cache import WrittenCache
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 from newsweave.config import Settings
 from newsweave.errors import ConfigError, StoreError
 from newsweave.records import Brief, Report
-from newsweave.storage.store import Store, StoredBrief
+from newsweave.storage import Store, StoredBrief
 
 SCHEMA = "newsweave.render.edition/1"
 FORMATS = ("md", "html", "json")
@@ -67,7 +67,7 @@ class EditionItem:
         """
         if self.new_story:
             return []
-        from newsweave.render import cited_text
+        from newsweave.render.layout import cited_text
 
         added = set(self.sentences_added)
         return [cited_text(s) for s in self.brief.sentences if s.text in added]
@@ -266,8 +266,8 @@ def change_line(item: EditionItem) -> str:
 
 def render_edition_markdown(ed: Edition) -> str:
     """The edition as Markdown: each story's change, then its brief with headings one down."""
-    from newsweave.render import format_timestamp
     from newsweave.render.markdown import escape_markdown, render_markdown
+    from newsweave.text.notation import format_timestamp
 
     out = [
         f"# What changed from {format_timestamp(ed.since)} to {format_timestamp(ed.until)}",

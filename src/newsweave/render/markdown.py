@@ -5,13 +5,8 @@ from __future__ import annotations
 import re
 
 from newsweave.records import Brief, BriefSentence, Source
-from newsweave.render import (
-    CITATION_GROUP,
-    cited_text,
-    format_date,
-    paragraphs,
-    set_apart,
-)
+from newsweave.render.layout import cited_text, paragraphs, set_apart
+from newsweave.text.notation import CITATION_GROUP, format_date
 
 _WHITESPACE = re.compile(r"\s+")
 # A backslash before ASCII punctuation would escape it; double it so it shows as written.

@@ -14,15 +14,13 @@ from functools import cached_property
 from typing import Any
 
 from newsweave.records import Brief, BriefSentence, Source, Support, WriterRun
-from newsweave.render import (
+from newsweave.render.layout import paragraphs, set_apart, split_end
+from newsweave.text.notation import (
     CITATION_GROUP,
     citation_numbers,
     format_date,
     format_timestamp,
     has_inline_citations,
-    paragraphs,
-    set_apart,
-    split_end,
 )
 
 # The last word of a run of text and the spaces after it.

@@ -2,8 +2,12 @@
 
 The store keeps one SQL text per query, written with `?` placeholders; for PostgreSQL the
 adapter turns them into psycopg's `%s` (and doubles a literal `%`). Rows answer to a column's
-name and to its position on both. No ORM: the store's SQL is standard SQL but for a handful of
-statements, which branch on `Database.dialect` (docs/store.md says why and which).
+name and to its position on both (newsweave.storage.pgcompat does both for psycopg). No ORM:
+the store's SQL is standard SQL but for a handful of statements, which branch on
+`Database.dialect` (docs/store.md says why and which).
+
+Which backend a URL opens is looked up in BACKENDS (at the end of this module): its scheme
+names a Backend that makes a Target of the URL and opens it for writing or for reading.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from newsweave.errors import StoreError
+from newsweave.storage.pgcompat import Rows, row_factory, to_psycopg
 
 if TYPE_CHECKING:
     import psycopg
@@ -87,97 +92,30 @@ def parse_target(target: str | Path) -> Target:
         path = Path(text).expanduser()
         return Target(SQLITE, path, None, str(path))
     scheme = scheme.lower()
-    if scheme in ("postgresql", "postgres"):
-        return Target(POSTGRESQL, None, text, _redact(text))
-    if scheme == "sqlite":
-        # As SQLAlchemy reads it: three slashes then the path, so four for an absolute one.
-        if not rest.startswith("/") or len(rest) < 2:
-            raise StoreError(
-                f"database URL {text!r} names no file: write sqlite:///relative/path "
-                "or sqlite:////absolute/path"
-            )
-        path = Path(unquote(rest[1:].split("?", 1)[0])).expanduser()
-        return Target(SQLITE, path, None, str(path))
-    raise StoreError(
-        f"database URL {_redact(text)!r} has an unknown scheme {scheme!r}: "
-        "give a path, sqlite:///path or postgresql://..."
-    )
+    backend = BACKENDS.get(scheme)
+    if backend is None:
+        raise StoreError(
+            f"database URL {_redact(text)!r} has an unknown scheme {scheme!r}: "
+            "give a path, sqlite:///path or postgresql://..."
+        )
+    return backend.target(text, rest)
 
 
-# -- rows -----------------------------------------------------------------------------
+def _sqlite_target(text: str, rest: str) -> Target:
+    """An sqlite:// URL's file (rest: what follows the scheme's `://`)."""
+    # As SQLAlchemy reads it: three slashes then the path, so four for an absolute one.
+    if not rest.startswith("/") or len(rest) < 2:
+        raise StoreError(
+            f"database URL {text!r} names no file: write sqlite:///relative/path "
+            "or sqlite:////absolute/path"
+        )
+    path = Path(unquote(rest[1:].split("?", 1)[0])).expanduser()
+    return Target(SQLITE, path, None, str(path))
 
 
-class Row(Sequence[Any]):
-    """A PostgreSQL row that, like sqlite3.Row, answers to a column name or a position."""
-
-    __slots__ = ("_index", "_values")
-
-    def __init__(self, values: Sequence[Any], index: dict[str, int]) -> None:
-        """Wrap a row's values; index maps each column name to its first position."""
-        self._values = tuple(values)
-        self._index = index
-
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
-        """A value by column name or position (slices too)."""
-        if isinstance(key, str):
-            try:
-                return self._values[self._index[key]]
-            except KeyError:
-                raise IndexError(f"no column named {key!r}") from None
-        return self._values[key]
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._values)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Row):
-            return self._values == other._values and self._index == other._index
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values)
-
-    def __repr__(self) -> str:
-        return f"Row({dict(zip(self.keys(), self._values, strict=False))!r})"
-
-    def keys(self) -> list[str]:
-        """The column names, in order."""
-        return sorted(self._index, key=self._index.__getitem__)
-
-
-def row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
-    """psycopg's row factory making Row objects (one name index per result)."""
-    index: dict[str, int] = {}
-    for position, column in enumerate(cursor.description or ()):
-        index.setdefault(column.name, position)
-    return lambda values: Row(values, index)
-
-
-# -- placeholders -----------------------------------------------------------------------
-
-
-def to_psycopg(sql: str) -> str:
-    """SQL with `?` placeholders as psycopg's `%s`; literal `%` doubled, quoted text untouched."""
-    out: list[str] = []
-    quote_char: str | None = None
-    for char in sql:
-        if quote_char is not None:
-            if char == quote_char:
-                quote_char = None
-            out.append("%%" if char == "%" else char)
-        elif char in ("'", '"'):
-            quote_char = char
-            out.append(char)
-        elif char == "?":
-            out.append("%s")
-        elif char == "%":
-            out.append("%%")
-        else:
-            out.append(char)
-    return "".join(out)
+def _postgres_target(text: str, rest: str) -> Target:
+    """A postgresql:// (or postgres://) URL, kept whole for libpq; messages show no password."""
+    return Target(POSTGRESQL, None, text, _redact(text))
 
 
 # -- results and connections ------------------------------------------------------------
@@ -191,31 +129,6 @@ class Result(Protocol):
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
     def __iter__(self) -> Iterator[Any]: ...
-
-
-class Rows:
-    """Rows already fetched, behaving like a cursor (the pooled reader hands its back)."""
-
-    def __init__(self, rows: list[Any], rowcount: int) -> None:
-        """Keep the rows."""
-        self._rows = rows
-        self._next = 0
-        self.rowcount = rowcount
-
-    def fetchone(self) -> Any:
-        """The next row, or None."""
-        if self._next >= len(self._rows):
-            return None
-        self._next += 1
-        return self._rows[self._next - 1]
-
-    def fetchall(self) -> list[Any]:
-        """The rows not fetched yet."""
-        rest, self._next = self._rows[self._next :], len(self._rows)
-        return rest
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.fetchall())
 
 
 class Database:
@@ -455,9 +368,7 @@ def _pool_error() -> type[BaseException]:
 
 def connect(target: Target) -> Database:
     """A read-write connection to the target (an SQLite file is created if missing)."""
-    if target.backend == SQLITE:
-        return _connect_sqlite(target)
-    return _connect_postgres(target)
+    return backend_named(target.backend).connect(target)
 
 
 def _check_sqlite_version() -> None:
@@ -522,22 +433,30 @@ def _connect_postgres(target: Target) -> PostgresDatabase:
 
 
 def connect_read_only(target: Target) -> Database:
-    """A connection that cannot write: SQLite's read-only mode, or a pool of read-only sessions.
+    """A connection that cannot write: SQLite's read-only mode, or a pool of read-only sessions."""
+    return backend_named(target.backend).connect_read_only(target)
 
-    The SQLite connection may be closed from another thread (the reader's shutdown), and is
+
+def _connect_sqlite_read_only(target: Target) -> SQLiteDatabase:
+    """The SQLite file in read-only mode, with query_only set.
+
+    The connection may be closed from another thread (the reader's shutdown), and is
     otherwise used by the one thread that opened it.
     """
-    if target.backend == SQLITE:
-        assert target.path is not None
-        uri = f"file:{quote(str(target.path.resolve()))}?mode=ro"
-        try:
-            conn = sqlite3.connect(
-                uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-            )
-            conn.execute("PRAGMA query_only=ON")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {target.path} for reading: {exc}") from exc
-        return SQLiteDatabase(conn, str(target.path))
+    assert target.path is not None
+    uri = f"file:{quote(str(target.path.resolve()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        conn.execute("PRAGMA query_only=ON")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open database {target.path} for reading: {exc}") from exc
+    return SQLiteDatabase(conn, str(target.path))
+
+
+def _connect_postgres_read_only(target: Target) -> PooledDatabase:
+    """A pool of read-only sessions (psycopg_pool), shared by the reader's threads."""
     _psycopg()
     _pool_error()
     from psycopg_pool import ConnectionPool
@@ -558,3 +477,37 @@ def connect_read_only(target: Target) -> Database:
         pool.close()
         raise StoreError(f"cannot open database {target.where} for reading: {exc}") from exc
     return PooledDatabase(pool, target.where)
+
+
+# -- backends -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One kind of database the store runs on: how a URL names it and how it is opened."""
+
+    name: str  # Target.backend and Database.dialect: what migrations and queries branch on
+    target: Callable[[str, str], Target]  # (the URL, what follows "scheme://") -> Target
+    connect: Callable[[Target], Database]  # read-write, for Store.open
+    connect_read_only: Callable[[Target], Database]  # cannot write, for the reader
+
+
+_SQLITE = Backend(SQLITE, _sqlite_target, _connect_sqlite, _connect_sqlite_read_only)
+_POSTGRESQL = Backend(POSTGRESQL, _postgres_target, _connect_postgres, _connect_postgres_read_only)
+
+# The backends by URL scheme (lower case); a plain path is always an SQLite file. Another
+# backend is one entry here: a Backend whose connections are a Database subclass (dialect =
+# its name), with the store's few dialect branches (migrations' DDL) taught its name.
+BACKENDS: dict[str, Backend] = {
+    "sqlite": _SQLITE,
+    "postgresql": _POSTGRESQL,
+    "postgres": _POSTGRESQL,
+}
+
+
+def backend_named(name: str) -> Backend:
+    """The registered backend called name (a Target's backend)."""
+    for backend in BACKENDS.values():
+        if backend.name == name:
+            return backend
+    raise StoreError(f"no database backend {name!r}: known are {', '.join(sorted(BACKENDS))}")

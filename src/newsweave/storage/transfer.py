@@ -4,7 +4,7 @@ The format (docs/store.md, "Export format"), one JSON object per line, UTF-8:
 
 1. a header: {"format": "newsweave-library", "version": 1, "migrations": [...],
    "tables": [...]}: the migrations applied to the library and the tables that follow;
-2. one line per row, table by table in store.EXPORT_TABLES order, rows in a fixed order:
+2. one line per row, table by table in migrations.EXPORT_TABLES order, rows in a fixed order:
    {"table": "reports", "row": {"column": value, ...}} (columns sorted by name);
 3. an end line: {"end": {"reports": 5, ...}}: the rows of each table, so a cut-off file is
    refused rather than half imported.
@@ -22,7 +22,8 @@ from typing import Any, TextIO
 
 from newsweave.errors import StoreError
 from newsweave.storage.database import POSTGRESQL, Database
-from newsweave.storage.store import DERIVED_TABLES, EXPORT_TABLES, MIGRATIONS, Store
+from newsweave.storage.migrations import DERIVED_TABLES, EXPORT_TABLES, MIGRATIONS
+from newsweave.storage.store import Store
 
 FORMAT = "newsweave-library"
 FORMAT_VERSION = 1

@@ -9,9 +9,10 @@ ECB+ (docs/alignment.md).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -197,11 +198,17 @@ class HybridEmbedder:
         return out
 
 
-EMBEDDERS: dict[str, Callable[[int], Embedder]] = {
-    "hybrid": HybridEmbedder,
-    "wordllama": WordLlamaEmbedder,
-    "lexical": lambda max_chars: LexicalEmbedder(max_chars=max_chars),
-}
+# The registry: each embedder's name (as Settings.embedder, --embedder and NEWSWEAVE_EMBEDDER
+# give it) and its factory, called with the most characters to embed per text. A new embedder
+# is one entry here, and its name in config.EMBEDDERS, which the settings are checked against
+# (a test keeps the two equal; docs/stories.md, "Adding an embedder").
+EMBEDDERS: Mapping[str, Callable[[int], Embedder]] = MappingProxyType(
+    {
+        "hybrid": HybridEmbedder,
+        "wordllama": WordLlamaEmbedder,
+        "lexical": lambda max_chars: LexicalEmbedder(max_chars=max_chars),
+    }
+)
 
 
 def make_embedder(name: str, max_chars: int = Limits.embed_chars) -> Embedder:

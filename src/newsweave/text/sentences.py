@@ -323,7 +323,7 @@ def name_for_pronoun(text: str, before: str, report: str = "") -> str:
     if match is None:
         return text
     from newsweave.text.dates import MONTHS, WEEKDAYS
-    from newsweave.text.slots import gazetteer
+    from newsweave.text.values.places import gazetteer
 
     calendar = {w.capitalize() for w in (*MONTHS, *WEEKDAYS)}
     places = gazetteer()

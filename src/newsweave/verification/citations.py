@@ -3,19 +3,8 @@
 The verifier reads a claim (a sentence or two) against one source text and returns
 ``supported``, ``contradicted`` or ``not_found``, a score from 0 to 1 and the source sentences
 that match the claim best. Embeddings cannot see a swapped number or name ("12 dead" and
-"40 dead" are near-identical vectors), so the verdict rests on explicit checks:
-
-- ``numbers``: every quantity of the claim (with its unit: "$5bn", "35 years", "4%",
-  "fourth quarter") is stated by the source; another value of the same unit is a contradiction.
-- ``dates``: years, days and weekdays of the claim are the source's (relative dates resolved).
-- ``entities``: names, acronyms, codes ("SARS-CoV-2"), nationalities and closed-class values
-  (colours, offices, criminal charges, "former") of the claim appear in the source; a country
-  is also supported by one of its cities ("U.K." by "London"); "woman" where the evidence
-  says "man" contradicts.
-- ``negation``: a claim that negates what the evidence asserts, or asserts what the evidence
-  negates or denies ("not guilty" against "guilty", "police denied ...").
-- ``antonyms``: the claim says "increase" where the evidence says "decline".
-- ``quotes``: a quoted string of the claim appears in the source, up to punctuation and case.
+"40 dead" are near-identical vectors), so the verdict rests on explicit checks
+of numbers, dates, entities, negation, antonyms and quotes (newsweave.verification.checks).
 
 Relevance (which sentences are evidence) mixes content-word recall with embedding cosine;
 a content word counts as found when the source has it, a word of its family, or a WordNet
@@ -28,53 +17,48 @@ claim, polarity, the findings) gives at least its threshold; else ``supported`` 
 fails, the best evidence sentence is relevant enough, the source holds enough of the claim's
 content words and its best evidence sentences lack few; else ``not_found``. The thresholds
 and the model are fitted on the dev benchmarks (scripts/fit_verify.py) and shipped in
-``verify_model.json``; docs/verify.md gives the method and the cross-validated figures.
+``verify_model.json``; docs/verify.md gives the method and the cross-validated figures. JSON
+lines of claims and texts are verified by newsweave.verification.batch.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 
 from newsweave.records import Sentence, Slot, Verdict
-from newsweave.text.dates import WEEKDAYS
 from newsweave.text.embed import Embedder
 from newsweave.text.sentences import split_sentences
-from newsweave.text.slots import dates as date_slots
-from newsweave.text.statements import (
-    NEGATORS,
-    QUOTE,
-    SEXES,
-    YEAR,
-    Text,
-    analyse_text,
-    country_index,
-    names,
-    normalise,
-    opposites,
-    phrase,
-    recall,
-    rival_quantity,
-    same_quantity,
-    stem,
-    undotted,
-)
+from newsweave.text.values.names import undotted
+from newsweave.text.values.statements import Text, analyse_text, normalise
+from newsweave.text.values.stems import stem
+from newsweave.text.values.when import YEAR, date_slots
 from newsweave.text.wordnet import synonyms
+from newsweave.verification.checks import (
+    CUES,
+    Finding,
+    PreparedSource,
+    _check_antonyms,
+    _check_dates,
+    _check_entities,
+    _check_numbers,
+    _check_quotes,
+    check_negation,
+    found_share,
+    sentence_cues,
+)
 from newsweave.verification.model import FEATURES, VerdictModel, shipped_model
 
 CHECKS = ("numbers", "dates", "entities", "negation", "antonyms", "quotes")
 # The checks on values that embeddings cannot tell apart; the benchmark switches them off to
 # show what they add.
 VALUE_CHECKS = frozenset({"numbers", "dates", "entities"})
-FindingKind = Literal["contradicted", "missing"]
+
 _VERDICT_RANK = {"supported": 0, "not_found": 1, "contradicted": 2}
 
 
@@ -91,23 +75,6 @@ class VerifySettings:
     # they lack are counted against the model's `local_missing`).
     local: int = 3
     synonyms: bool = True  # WordNet synonyms count as found words
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One reason a claim is not supported: which check, and what the source says instead."""
-
-    check: str
-    kind: FindingKind
-    claim: str  # the claim's words in question
-    source: str = ""  # what the source says instead, when it says something
-
-    def __str__(self) -> str:
-        if self.check == "refutation":
-            return f"refutation: the source disputes it: {self.source!r}"
-        if self.kind == "contradicted":
-            return f"{self.check}: the claim says {self.claim!r}, the source {self.source!r}"
-        return f"{self.check}: {self.claim!r} is not in the source"
 
 
 @dataclass(frozen=True)
@@ -136,44 +103,6 @@ class Signals:
     row: tuple[float, ...]  # the contradiction model's features (verify_model.FEATURES)
     refuting: str = ""  # the most relevant source sentence that refutes or denies
     exact: bool = False  # the source holds the claim word for word
-
-
-# Sources ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PreparedSource:
-    """A source analysed once, for many claims: its sentences, vectors and vocabulary."""
-
-    sentences: tuple[Text, ...]
-    vectors: np.ndarray | None  # unit rows, one per sentence, when there is an embedder
-    published: datetime | None
-    stems: frozenset[str]
-    words: frozenset[str]  # lower-cased tokens without dots ("u.k." -> "uk")
-    cased: frozenset[str]  # tokens as written, without dots (for acronyms)
-    normalised: str  # the text in lower case, punctuation removed, for quotes
-    years: frozenset[str]
-    dates: frozenset[str]  # ISO days the source names
-    weekdays: frozenset[int]
-    # Per sentence: refutes or denies, negates, hedges, affirms (columns of CUES).
-    cues: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), dtype=bool))
-
-
-# Words that call a matter untrue or correct it, besides statements.FALSEHOOD and DENIALS.
-REFUTING = frozenset(
-    {stem(w) for w in (
-        "debunk debunked disprove disproved discredit discredited contradict nonsense scam "
-        "conspiracy fiction invented fabricate correction retraction misreport misreported "
-        "erroneous erroneously wrong wrongly incorrect inaccurate lie lies lied"
-    ).split()}
-)  # fmt: skip
-CUES = ("refutes", "negates", "hedges", "affirms")
-
-
-def sentence_cues(text: Text) -> tuple[bool, bool, bool, bool]:
-    """Whether a sentence refutes or denies, negates, hedges and affirms."""
-    refutes = text.refutes > 0 or any(s in REFUTING for s in text.stems)
-    return refutes, text.negations > 0, text.hedges > 0, text.affirms > 0
 
 
 class Verifier:
@@ -440,44 +369,6 @@ class Verifier:
 _EMPTY_ROW = (0.0,) * len(FEATURES)
 
 
-def found_share(
-    wanted: frozenset[str],
-    have: frozenset[str],
-    expansions: dict[str, frozenset[str]] | None = None,
-) -> float:
-    """Share of wanted stems found in have: the stem, a synonym's stem or a word of its family.
-
-    Empty wanted counts as fully found.
-    """
-    if not wanted:
-        return 1.0
-    expansions = expansions or {}
-    missing = [w for w in wanted if w not in have and not (expansions.get(w, _NONE) & have)]
-    if not missing:
-        return 1.0
-    hits = sum(1 for w in missing if _in_family(w, have))
-    return (len(wanted) - len(missing) + hits) / len(wanted)
-
-
-_NONE: frozenset[str] = frozenset()
-
-
-def _in_family(word: str, have: frozenset[str]) -> bool:
-    """Whether have holds a word of word's family (statements.related_stems), by lookups: a
-    shorter relative is a prefix of word, a longer one has word among its prefixes."""
-    if len(word) < 5:
-        return False
-    if any(word[:k] in have for k in range(max(5, len(word) - 4), len(word))):
-        return True
-    return word in _prefixes(have)
-
-
-@lru_cache(maxsize=4096)
-def _prefixes(have: frozenset[str]) -> frozenset[str]:
-    """The prefixes (5 letters or more, at most 4 short) of the stems of a vocabulary."""
-    return frozenset(h[:k] for h in have if len(h) > 5 for k in range(max(5, len(h) - 4), len(h)))
-
-
 def decide(signals: Signals, model: VerdictModel) -> Verification:
     """The verdict on one claim sentence from what was measured and the fitted model."""
     if signals.exact:
@@ -590,251 +481,6 @@ def _most_relevant_refuting(prepared: PreparedSource, order: np.ndarray) -> str:
     return ""
 
 
-# The checks -------------------------------------------------------------------------------
-
-
-def _check_numbers(claim: Text, window: Sequence[Text], prepared: PreparedSource) -> list[Finding]:
-    found: list[Finding] = []
-    near = [q for t in window for q in t.quantities]
-    everywhere = [q for t in prepared.sentences for q in t.quantities]
-    for q in claim.quantities:
-        if any(same_quantity(q, s) for s in everywhere):
-            continue
-        rival = next((s for s in near if rival_quantity(q, s)), None)
-        if rival is not None:
-            found.append(Finding("numbers", "contradicted", q.text, rival.text))
-        else:
-            found.append(Finding("numbers", "missing", q.text))
-    return found
-
-
-def _check_dates(
-    claim: Text, prepared: PreparedSource, claim_published: datetime | None
-) -> list[Finding]:
-    found: list[Finding] = []
-    for year in YEAR.findall(claim.text):
-        if year not in prepared.years:
-            found.append(Finding("dates", "missing", year))
-    for slot in date_slots(claim.text, claim_published):
-        if slot.value in prepared.dates:
-            continue
-        if slot.value.startswith("--") and any(d.endswith(slot.value[1:]) for d in prepared.dates):
-            continue  # "June 3" without a year, in a source that dates it
-        found.append(Finding("dates", "missing", slot.text))
-    for token in claim.tokens:
-        low = token.lower()
-        if low not in WEEKDAYS or low in prepared.words:
-            continue
-        if WEEKDAYS.index(low) not in prepared.weekdays:
-            found.append(Finding("dates", "missing", token))
-    return found
-
-
-def _check_entities(
-    claim: Text, prepared: PreparedSource, window: Sequence[Text] = ()
-) -> list[Finding]:
-    found: list[Finding] = []
-    near = frozenset(s for t in window for s in t.content)
-    for own, other in (SEXES, SEXES[::-1]):
-        # Only the sentences about the claim can say the person is of the other sex.
-        said = (own & claim.content) - prepared.stems
-        if said and other & near and not own & near:
-            word = sorted(said)[0]
-            found.append(
-                Finding("entities", "contradicted", phrase(claim, word), sorted(other & near)[0])
-            )
-    for token in names(claim):
-        bare = undotted(token)
-        low = bare.lower()
-        if any(c.isdigit() for c in bare):
-            if bare in prepared.cased or low in prepared.words:
-                continue
-            found.append(Finding("entities", "missing", token))
-            continue
-        acronym = sum(c.isupper() for c in bare) >= 2
-        if acronym and bare in prepared.cased:
-            continue
-        if not acronym and (low in prepared.words or stem(low) in prepared.stems):
-            continue
-        if not acronym and _in_family(stem(low), prepared.stems):
-            continue  # "Russian" against "Russia", "Ukrainian" against "Ukraine"
-        if _country_named(low, prepared):
-            continue
-        found.append(Finding("entities", "missing", token))
-    return found
-
-
-def _country_named(name: str, prepared: PreparedSource) -> bool:
-    """Whether a country, nationality or alias is supported by another name of that country."""
-    code_of, names_of = country_index()
-    code = code_of.get(name)
-    if code is None:
-        return False
-    names = names_of.get(code, frozenset())
-    if names & prepared.words:
-        return True
-    # Multi-word names ("new york", "united kingdom") are looked up in the running text.
-    return any(" " in n and f" {n} " in prepared.normalised for n in names)
-
-
-def _check_quotes(claim: Text, prepared: PreparedSource) -> list[Finding]:
-    found: list[Finding] = []
-    for match in QUOTE.finditer(claim.text):
-        quoted = match.group(1).strip()
-        if len(quoted.split()) < 2:
-            continue  # a scare-quoted word is not a quotation
-        if normalise(quoted) not in prepared.normalised:
-            found.append(Finding("quotes", "missing", quoted))
-    return found
-
-
-# Words that make a sentence negative without a negator: such a sentence is not the plain
-# assertion that another report's "not" would deny.
-IMPLICIT_NEGATION = frozenset(
-    {stem(w) for w in (
-        "fail failed unable refuse refused decline declined lack absent unclear unknown "
-        "unaware neither instead"
-    ).split()}
-)  # fmt: skip
-# Withholding is not denying: "police would not say" contradicts nothing.
-NOT_A_CLAIM = frozenset(
-    {stem(w) for w in (
-        "say said comment confirm disclose reveal specify elaborate identify name release"
-    ).split()}
-)  # fmt: skip
-# Not knowing is withholding only before a question: "not clear whether", "not known how",
-# while "not known as a meeting place" denies.
-_NOT_KNOWN = frozenset(stem(w) for w in "know clear sure immediately certain".split())
-_QUESTION = frozenset("whether if who what how why when where which".split())
-
-
-def is_negative(text: Text) -> bool:
-    """Whether a sentence negates, denies or calls anything false: it asserts nothing plainly."""
-    return bool(text.negations or text.refutes or IMPLICIT_NEGATION & set(text.stems))
-
-
-def withholds(text: Text) -> bool:
-    """Whether a negation in the sentence withholds ("would not say", "not clear whether")."""
-    for i, token in enumerate(text.tokens):
-        if token.lower() not in NEGATORS:
-            continue
-        after = set(text.stems[i + 1 : i + 4])
-        if NOT_A_CLAIM & after:
-            return True
-        if _NOT_KNOWN & after and _QUESTION & {t.lower() for t in text.tokens[i + 1 : i + 6]}:
-            return True
-    return False
-
-
-def check_negation(claim: Text, evidence: Sequence[Text]) -> list[Finding]:
-    """One side negates or denies what the other plainly asserts, on the words they share.
-
-    The asserting side must hold no negation at all: two sentences that both negate
-    something ("didn't say whether ...") are compared word by word no further.
-    """
-    for sentence in evidence:
-        shared = claim.content & sentence.content
-        if len(shared) < 2 or recall(claim.content, sentence.content) < 0.5:
-            continue
-        for plain, negative in ((claim, sentence), (sentence, claim)):
-            if is_negative(plain) or withholds(negative):
-                continue
-            flipped = sorted((negative.negated & shared) - NOT_A_CLAIM)
-            if flipped:
-                claim_words = phrase(claim, flipped[0])
-                return [Finding("negation", "contradicted", claim_words, sentence.text)]
-    return []
-
-
-def _check_antonyms(claim: Text, window: Sequence[Text], prepared: PreparedSource) -> list[Finding]:
-    table = opposites()
-    found: list[Finding] = []
-    for s in claim.content:
-        if s not in table or s in prepared.stems:
-            continue
-        same, opposed = table[s]
-        for sentence in window[:2]:
-            # The evidence says the opposite, and nothing of the claim's own group.
-            clash = (opposed & sentence.content) - claim.content
-            if clash and not same & sentence.content:
-                found.append(
-                    Finding("antonyms", "contradicted", phrase(claim, s), sorted(clash)[0])
-                )
-                break
-    return found
-
-
-# Batches (the command line) ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """One line of a batch: its id and verification, or why the line could not be read."""
-
-    line: int
-    id: object = None
-    result: Verification | None = None
-    error: str = ""
-    note: str = ""  # e.g. that the line used the deprecated field name "source"
-
-    def to_json(self) -> dict[str, object]:
-        """The output line: id, verdict, score and evidence."""
-        assert self.result is not None
-        return {
-            "id": self.id,
-            "verdict": self.result.verdict,
-            "score": self.result.score,
-            "evidence": list(self.result.evidence),
-        }
-
-
-# The article's text was once the field "source", which the command line's --source (a file)
-# contradicted; "text" is its name now, and "source" is still read, with a note.
-BATCH_TEXT = "text"
-BATCH_TEXT_DEPRECATED = "source"
-
-
-def verify_batch(lines: Iterable[str], verifier: Verifier) -> Iterator[BatchResult]:
-    """Verify JSON lines {"id", "claim", "text"}; a bad line is reported and skipped.
-
-    "text" is the article's text; lines naming it "source" (the old name) are still read.
-    """
-    prepared: dict[str, PreparedSource] = {}  # lines often share a source
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield BatchResult(number, error=f"not JSON ({error.msg}, column {error.colno})")
-            continue
-        if not isinstance(data, dict):
-            yield BatchResult(number, error="expected a JSON object")
-            continue
-        field, note = BATCH_TEXT, ""
-        if BATCH_TEXT not in data and BATCH_TEXT_DEPRECATED in data:
-            field = BATCH_TEXT_DEPRECATED
-            note = 'the field "source" is deprecated: name the article\'s text "text"'
-        missing = [k for k in ("id", "claim", field) if k not in data]
-        if missing:
-            yield BatchResult(number, data.get("id"), error=f"missing {', '.join(missing)}")
-            continue
-        claim, source = data["claim"], data[field]
-        if not isinstance(claim, str) or not claim.strip():
-            yield BatchResult(number, data["id"], error="claim must be a non-empty string")
-            continue
-        if not isinstance(source, str):
-            error = f"{field} must be a string (the article's text)"
-            yield BatchResult(number, data["id"], error=error, note=note)
-            continue
-        if source not in prepared:
-            if len(prepared) >= 64:
-                prepared.clear()  # keep memory bounded on long batches
-            prepared[source] = verifier.prepare(source)
-        result = verifier.verify(claim, prepared[source])
-        yield BatchResult(number, data["id"], result, note=note)
-
-
 def verify(
     claim: str,
     source: str | Sequence[Sentence] | Sequence[str],
@@ -857,21 +503,12 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
 
 __all__ = [
     "CHECKS",
-    "NOT_A_CLAIM",
     "VALUE_CHECKS",
-    "BatchResult",
-    "Finding",
-    "PreparedSource",
     "Signals",
     "Verification",
     "Verifier",
     "VerifySettings",
-    "check_negation",
     "decide",
-    "found_share",
-    "is_negative",
     "verify",
-    "verify_batch",
-    "withholds",
     "worst",
 ]

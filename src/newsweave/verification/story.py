@@ -13,30 +13,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from newsweave.brief.claims import Analysis
-from newsweave.brief.conflicts import Side, StoryConflict
+from newsweave.analysis import Analysis, Side, StoryConflict
 from newsweave.records import Claim, Sentence
 from newsweave.text.dates import resolve_relative
 from newsweave.text.embed import WORDLLAMA_DIMS, Embedder
 from newsweave.text.neighbours import close_pairs
 from newsweave.text.sentences import is_candidate
-from newsweave.text.statements import (
-    Text,
-    analyse_text,
-    opposites,
-    phrase,
-    recall,
-)
-from newsweave.verification.citations import (
+from newsweave.text.values.statements import Text, analyse_text, opposites, phrase, recall
+from newsweave.verification.checks import (
     NOT_A_CLAIM,
     Finding,
     PreparedSource,
-    Verification,
-    Verifier,
     check_negation,
     is_negative,
     withholds,
 )
+from newsweave.verification.citations import Verification, Verifier
 
 # Partners per sentence looked at for a denial (real stories have at most six close ones).
 CLAIM_NEIGHBOURS = 16

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from newsweave.records import Report
 from newsweave.render.jsonout import render_json
-from newsweave.storage.store import StoredBrief, StoryRow
+from newsweave.storage import StoredBrief, StoryRow
 from newsweave.web import queries, views
 from newsweave.web.http import Cached, cached_body, conditional, serve_cached
 from newsweave.web.reader import parse_brief, reader_of

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from newsweave.errors import StoreError
-from newsweave.render import CITATION_GROUP
+from newsweave.storage import ACTIVITY_ORDER
 from newsweave.storage.database import Database
-from newsweave.storage.store import ACTIVITY_ORDER
 from newsweave.text.fold import fold, folded_words
+from newsweave.text.notation import CITATION_GROUP
 
 # At most this many words of a search are used; more only slow the query down.
 MAX_SEARCH_WORDS = 8

@@ -24,7 +24,7 @@ from newsweave.errors import StoreError
 from newsweave.records import Brief, Report
 from newsweave.render.html import STYLESHEET, stylesheet
 from newsweave.render.jsonout import brief_from_dict
-from newsweave.storage.store import StoredBrief, StoryRow
+from newsweave.storage import StoredBrief, StoryRow
 from newsweave.web import queries, views
 from newsweave.web.db import ReadOnlyStore
 from newsweave.web.http import ResponseCache

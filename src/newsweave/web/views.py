@@ -31,7 +31,7 @@ from newsweave.render.view import (  # the brief's view is shared with render/ht
     is_web_url,
     source_view,
 )
-from newsweave.storage.store import StoredBrief, StoryRow
+from newsweave.storage import StoredBrief, StoryRow
 from newsweave.web.queries import ListDetails
 
 UNDATED = When("undated", "")

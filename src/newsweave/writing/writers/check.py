@@ -13,11 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from newsweave.brief.writers.grounding import MAX_SENTENCE_CHARS, Grounding, Proposal, cited_numbers
 from newsweave.records import BriefSentence, SentenceRole, Support
-from newsweave.text.statements import analyse_text
-from newsweave.verification.citations import Finding, Verification
+from newsweave.text.values.statements import analyse_text
+from newsweave.verification.checks import Finding
+from newsweave.verification.citations import Verification
 from newsweave.verification.story import StoryVerifier
+from newsweave.writing.writers.grounding import (
+    MAX_SENTENCE_CHARS,
+    Grounding,
+    Proposal,
+    cited_numbers,
+)
 
 # Every kind a rejected sentence can have, with the phrase a note uses for it.
 KINDS: dict[str, str] = {

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from functools import cached_property
 
 import numpy as np
 
-from newsweave.brief.conflicts import StoryConflict, find_story_conflicts
+from newsweave.analysis import Analysis
 from newsweave.config import Limits
 from newsweave.records import Claim, Report, Sentence, Slot, SlotKind
 from newsweave.text.embed import Embedder, Thresholds
 from newsweave.text.neighbours import close_pairs
 from newsweave.text.sentences import SentenceReader
-from newsweave.text.slots import disagree, extract_slots
-from newsweave.text.words import WORD, content_words, shingles
+from newsweave.text.values.slots import disagree, extract_slots
+from newsweave.text.words import WORD, shingles
+from newsweave.writing.conflicts import find_story_conflicts
 
 # Share of a report's word 5-grams found in another report that marks wire copy.
 COPY_CONTAINMENT = 0.6
@@ -30,86 +27,9 @@ COPY_WORK = 20_000_000
 # Partners per sentence that can join its claim: real stories have at most six above the
 # alignment threshold (Multi-News dev), a hostile one could have thousands.
 ALIGN_NEIGHBOURS = 32
-# Sentences examined at most when looking for those that hold another's words (a real story
-# has a few hundred sentences in all, and few hold its rarest words).
-MAX_EXAMINED = 256
 # A report repeating its sentences this many times or more gets a note.
 REPEATS_NOTED = 20
 SLOT_KINDS: tuple[SlotKind, ...] = ("place", "number", "date", "person")
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the composer needs to know about one story's reports."""
-
-    reports: tuple[Report, ...]
-    sentences: tuple[Sentence, ...]
-    embeddings: np.ndarray  # one unit row per sentence, same order as sentences
-    slots: tuple[tuple[Slot, ...], ...]  # per sentence
-    groups: dict[str, int]  # report id -> independent source group
-    copies: dict[str, str]  # report id -> id of the report whose wire text it republishes
-    claims: tuple[Claim, ...]
-    conflicts: tuple[StoryConflict, ...]
-    thresholds: Thresholds
-    notes: tuple[str, ...] = ()  # what was not read of the reports (limits), and why
-
-    @cached_property
-    def index(self) -> dict[Sentence, int]:
-        """Row of each sentence in `sentences`, `embeddings` and `slots`."""
-        return {s: i for i, s in enumerate(self.sentences)}
-
-    @cached_property
-    def words(self) -> WordIndex:
-        """The content words of every sentence, searchable by the words another must share."""
-        return WordIndex([content_words(s.text) for s in self.sentences])
-
-    @cached_property
-    def _reports(self) -> dict[str, Report]:
-        return {r.id: r for r in self.reports}
-
-    @cached_property
-    def _by_place(self) -> dict[tuple[str, int], Sentence]:
-        return {(s.report_id, s.index): s for s in self.sentences}
-
-    def sentence_at(self, report_id: str, index: int) -> Sentence | None:
-        """The report's sentence at this position, if it has one."""
-        return self._by_place.get((report_id, index))
-
-    def report(self, report_id: str) -> Report:
-        """The report with this id."""
-        return self._reports[report_id]
-
-    def independent(self, report_ids: Sequence[str]) -> int:
-        """How many independent sources these reports come from."""
-        return len({self.groups[r] for r in report_ids})
-
-
-class WordIndex:
-    """Sentences' content words, with the rows holding each word (in row order)."""
-
-    def __init__(self, words: Sequence[set[str]]) -> None:
-        self.words = words
-        self._rows: dict[str, list[int]] = {}
-        for row, found in enumerate(words):
-            for word in found:
-                self._rows.setdefault(word, []).append(row)
-
-    def sharing(self, wanted: set[str], share: float, limit: int = MAX_EXAMINED) -> Iterator[int]:
-        """Rows, in order, holding at least `share` of the wanted words (`limit` looked at)."""
-        if not wanted:
-            return
-        need = next(m for m in range(len(wanted) + 1) if m / len(wanted) >= share)
-        # A row missing all of the rarest len(wanted) - need + 1 wanted words holds fewer than
-        # `need` of them: only rows holding one of those are looked at (a prefix filter).
-        rarest = sorted(wanted, key=lambda w: (len(self._rows.get(w, ())), w))
-        lists = [self._rows.get(w, []) for w in rarest[: len(wanted) - need + 1]]
-        if sum(map(len, lists)) <= 4 * limit:
-            rows: Iterable[int] = sorted(set().union(*lists))
-        else:  # merged lazily: only the first `limit` rows are looked at
-            rows = (row for row, _ in itertools.groupby(heapq.merge(*lists)))
-        for row in itertools.islice(rows, limit):
-            if len(wanted & self.words[row]) >= need:
-                yield row
 
 
 class _UnionFind:

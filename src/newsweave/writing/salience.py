@@ -15,7 +15,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from newsweave.brief.claims import Analysis
+from newsweave.analysis import Analysis
 from newsweave.records import Claim, Sentence
 from newsweave.text.sentences import stands_alone
 from newsweave.text.words import content_words
@@ -141,7 +141,7 @@ class SalienceModel:
 
 def load_model() -> SalienceModel | None:
     """The shipped model, or None when this install has none."""
-    resource = files("newsweave.brief") / MODEL_FILE
+    resource = files("newsweave.writing") / MODEL_FILE
     if not resource.is_file():
         return None
     return SalienceModel.from_json(resource.read_text(encoding="utf-8"))

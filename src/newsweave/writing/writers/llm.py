@@ -18,23 +18,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from newsweave.brief.claims import Analysis
-from newsweave.brief.compose import compose, count_word
-from newsweave.brief.writers import WrittenCache
-from newsweave.brief.writers.check import KINDS, Checked, SentenceChecker
-from newsweave.brief.writers.client import ChatAnswer, ChatClient
-from newsweave.brief.writers.grounding import (
+from newsweave.analysis import Analysis
+from newsweave.config import Settings
+from newsweave.errors import ConfigError, WriterError
+from newsweave.records import Brief, BriefSentence, Rejection, WriterRun
+from newsweave.verification.citations import Verifier
+from newsweave.verification.story import StoryVerifier
+from newsweave.writing.compose import compose
+from newsweave.writing.wording import count_word
+from newsweave.writing.writers.cache import WrittenCache
+from newsweave.writing.writers.check import KINDS, Checked, SentenceChecker
+from newsweave.writing.writers.client import ChatAnswer, ChatClient
+from newsweave.writing.writers.grounding import (
     PROMPT_VERSION,
     Grounding,
     ground,
     parse_answer,
     response_formats,
 )
-from newsweave.config import Settings
-from newsweave.errors import ConfigError, WriterError
-from newsweave.records import Brief, BriefSentence, Rejection, WriterRun
-from newsweave.verification.citations import Verifier
-from newsweave.verification.story import StoryVerifier
 
 NAME = "llm"
 SERVER_DEFAULT = "(server default)"  # the model named when the settings name none

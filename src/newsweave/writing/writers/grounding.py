@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from newsweave.brief.claims import Analysis
+from newsweave.analysis import Analysis
 from newsweave.errors import WriterError
 from newsweave.records import Brief, BriefSentence
 from newsweave.text.dates import format_date

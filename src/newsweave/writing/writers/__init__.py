@@ -1,11 +1,12 @@
 """Brief writers behind one small interface, in a plain registry (docs/writer.md).
 
-- ``extractive`` (the default): sentences taken from the reports (newsweave.brief.compose).
+- ``extractive`` (the default): sentences taken from the reports (newsweave.writing.compose).
 - ``llm``: a language model behind an OpenAI-compatible endpoint rewrites the extractive
   brief's claims; every sentence it writes is verified against the reports it cites before
   it is shown, and any failure falls back to the extractive brief with the reason recorded.
 
-A writer is a function ``(analysis, settings, *, now, verifier, cache) -> Brief``.
+A writer is a function ``(analysis, settings, *, now, verifier, cache) -> Brief``, registered
+by name in WRITERS; where a model's answers are kept is writers.cache.
 """
 
 from __future__ import annotations
@@ -15,45 +16,12 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Protocol
 
-from newsweave.brief.claims import Analysis
-from newsweave.brief.compose import compose
+from newsweave.analysis import Analysis
 from newsweave.config import Settings
 from newsweave.records import Brief
 from newsweave.verification.citations import Verifier
-
-
-class WrittenCache(Protocol):
-    """Where a model's answers are kept per (story version, model, prompt version).
-
-    newsweave.storage.store.Store is one; MemoryCache is another, for one process.
-    """
-
-    def written(self, story_version: str, model: str, prompt_version: str) -> str | None:
-        """The stored answer, or None."""
-        ...
-
-    def save_written(
-        self, story_version: str, model: str, prompt_version: str, answer: str
-    ) -> None:
-        """Keep an answer (replacing any under the same key)."""
-        ...
-
-
-class MemoryCache:
-    """A WrittenCache in a dict, for one process (benchmarks, tests, a library user)."""
-
-    def __init__(self) -> None:
-        self.answers: dict[tuple[str, str, str], str] = {}
-
-    def written(self, story_version: str, model: str, prompt_version: str) -> str | None:
-        """The stored answer, or None."""
-        return self.answers.get((story_version, model, prompt_version))
-
-    def save_written(
-        self, story_version: str, model: str, prompt_version: str, answer: str
-    ) -> None:
-        """Keep an answer."""
-        self.answers[(story_version, model, prompt_version)] = answer
+from newsweave.writing.compose import compose
+from newsweave.writing.writers.cache import WrittenCache
 
 
 class Writer(Protocol):
@@ -94,11 +62,14 @@ def write_llm(
 ) -> Brief:
     """A model's brief, every sentence verified; the extractive brief when it cannot be had."""
     # Imported here so the extractive default never loads the HTTP client.
-    from newsweave.brief.writers.llm import write_llm as write
+    from newsweave.writing.writers.llm import write_llm as write
 
     return write(analysis, settings, now=now, verifier=verifier, cache=cache)
 
 
+# The registry: each writer's name (as Settings.writer, --writer and NEWSWEAVE_WRITER give it)
+# and its function. A new writer is one entry here, and its name in config.WRITERS, which the
+# settings are checked against (a test keeps the two equal; docs/writer.md, "Adding a writer").
 WRITERS: Mapping[str, Writer] = MappingProxyType({"extractive": write_extractive, "llm": write_llm})
 
 
@@ -114,4 +85,4 @@ def write_brief(
     return WRITERS[settings.writer](analysis, settings, now=now, verifier=verifier, cache=cache)
 
 
-__all__ = ["WRITERS", "MemoryCache", "Writer", "WrittenCache", "write_brief"]
+__all__ = ["WRITERS", "Writer", "write_brief"]
