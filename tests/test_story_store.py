@@ -357,7 +357,7 @@ def test_cli_ingest_stories_and_brief_story(halves: tuple[Path, Path], tmp_path:
     listed = cli("stories", "--format", "json")
     assert listed.exit_code == 0, listed.output
     data = json.loads(listed.stdout)
-    assert data["schema"] == "newsweave.stories.clustering/1"
+    assert data["schema"] == "newsweave.stories/1"
     (story,) = data["stories"]
     assert story["id"] == DEMO_STORY and story["report_count"] == 5
     assert story["latest_version"] == 2 and story["conflicts"] is True

@@ -460,7 +460,7 @@ def test_edition_formats(tmp_path: Path) -> None:
     assert md.count("New in the brief:") == 1 and md.count("A new bridge opened") == 1
     assert "### Sources" in md and "Festival" not in md
     data = json.loads(render_edition_json(ed))
-    assert data["schema"] == "newsweave.render.edition/1"
+    assert data["schema"] == "newsweave.edition/1"
     assert [s["id"] for s in data["stories"]] == ["s-new", "s-grown"]
     assert data["stories"][1]["sentences_added"] == ["The road reopened at noon."]
     assert data["stories"][1]["reports_added"][0]["outlet"] == "Radio"

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
 # Version of the JSON that `newsweave backfill --format json` writes.
-BACKFILL_SCHEMA = "newsweave.pipeline.backfill/1"
+BACKFILL_SCHEMA = "newsweave.backfill/1"
 PLUGIN = "newsweave-backfill"
 PARTITION_BYTES = 8_000_000  # input bytes read by one task
 EMBED_TEXTS = 2_048  # lead texts embedded by one task (in the batches ingest would make)

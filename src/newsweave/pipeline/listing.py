@@ -15,7 +15,7 @@ from newsweave.records import Brief
 from newsweave.storage import Store, StoryRow
 
 # Version of the JSON that `newsweave stories --format json` writes.
-STORIES_SCHEMA = "newsweave.stories.clustering/1"
+STORIES_SCHEMA = "newsweave.stories/1"
 
 
 def list_stories(settings: Settings, limit: int = 50, offset: int = 0) -> list[StoryRow]:

@@ -22,7 +22,7 @@ from newsweave.errors import ConfigError, StoreError
 from newsweave.records import Brief, Report
 from newsweave.storage import Store, StoredBrief
 
-SCHEMA = "newsweave.render.edition/1"
+SCHEMA = "newsweave.edition/1"
 FORMATS = ("md", "html", "json")
 DEFAULT_PERIOD = "24h"
 
@@ -211,7 +211,7 @@ def _when(moment: datetime | None) -> str | None:
 
 
 def edition_to_dict(ed: Edition) -> dict[str, Any]:
-    """The edition as JSON-ready data (schema newsweave.render.edition/1)."""
+    """The edition as JSON-ready data (schema newsweave.edition/1)."""
     from newsweave.render.jsonout import brief_to_dict
 
     return {

@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SCHEMA = "newsweave.verification.citations-model/1"
+SCHEMA = "newsweave.verify-model/1"
 # What the contradiction model reads, in this order (computed by Verifier.signals).
 FEATURES = (
     "relevance",  # best evidence sentence
