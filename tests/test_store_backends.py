@@ -18,11 +18,18 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from newsweave.choices import DATABASE_SCHEMES
 from newsweave.cli import main
 from newsweave.config import Settings, load_settings
 from newsweave.errors import ConfigError, StoreError
 from newsweave.render.jsonout import render_json
-from newsweave.storage.database import POSTGRESQL, SQLITE, connect_read_only, parse_target
+from newsweave.storage.database import (
+    BACKENDS,
+    POSTGRESQL,
+    SQLITE,
+    connect_read_only,
+    parse_target,
+)
 from newsweave.storage.migrations import MIGRATIONS
 from newsweave.storage.pgcompat import Row, to_psycopg
 from newsweave.storage.store import Store
@@ -37,6 +44,12 @@ if TYPE_CHECKING:
     from .pgserver import PgServer
 
 # -- the adapter ----------------------------------------------------------------------------
+
+
+def test_backend_registry_and_the_accepted_schemes_agree() -> None:
+    # The settings accept a database URL by DATABASE_SCHEMES (core); the store opens it by
+    # BACKENDS: a backend added to one and not the other would fail only at first use.
+    assert set(BACKENDS) == set(DATABASE_SCHEMES)
 
 
 def test_placeholders_become_psycopg_ones_outside_quoted_text() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from newsweave.errors import ConfigError
 
 EMBEDDERS = ("hybrid", "wordllama", "lexical")  # each made by text.embed.EMBEDDERS
-WRITERS = ("extractive", "llm")  # each written by brief.writers.WRITERS
+WRITERS = ("extractive", "llm")  # each written by writing.writers.WRITERS
 SALIENCE = ("learned", "heuristic")
 LLM_JSON_MODES = ("auto", "json_schema", "json_object", "none")
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")

@@ -10,9 +10,9 @@ Shared readers, one job each:
 
 Views built on them:
 
-- slots.py: a sentence's checkable slots and whether two sentences disagree (brief.claims,
-  brief.compose).
-- fact.py, counts.py, facts.py: facts keyed by what they are about (brief.conflicts).
+- slots.py: a sentence's checkable slots and whether two sentences disagree (writing.claims,
+  writing.compose).
+- fact.py, counts.py, facts.py: facts keyed by what they are about (writing.conflicts).
 - statements.py: a sentence analysed for the verifier (verification.citations and .story,
-  brief.writers.check).
+  writing.writers.check).
 """
